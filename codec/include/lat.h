@@ -1,0 +1,158 @@
+/* lat: a learned image codec.
+ *
+ * Public API. Usage:
+ *
+ *   LatSettings s;
+ *   lat_default_settings(&s);
+ *   s.quality = 60;
+ *   LatContext *c;
+ *   if (lat_open(&c, &s) < 0) ...
+ *   uint8_t *file; size_t size;
+ *   int err = lat_encode(c, &image, &file, &size);   // file owned by caller: lat_free(file)
+ *   ...
+ *   LatImage out;
+ *   err = lat_decode(c, file, size, &out);            // out owned by caller: lat_image_free(&out)
+ *   lat_close(&c);                                    // sets c to NULL
+ *
+ * Every function returning int returns 0 (LAT_OK) on success or a negative
+ * LatError. The library never prints, never exits and never does file I/O for
+ * images; it reads model files only (lat_open with LatSettings.model_path).
+ * Bytes given to lat_decode / lat_inspect are untrusted: any content yields an
+ * error code, never a crash.
+ */
+#ifndef LAT_H
+#define LAT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(LAT_BUILDING_LIBRARY) && defined(__GNUC__)
+#define LAT_API __attribute__((visibility("default")))
+#else
+#define LAT_API
+#endif
+
+#define LAT_VERSION_MAJOR 0
+#define LAT_VERSION_MINOR 1
+#define LAT_VERSION_PATCH 0
+
+/* Error codes. Values are stable: append only, never renumber or reuse. */
+typedef enum LatError {
+    LAT_OK = 0,
+    LAT_ERR_INVALID_ARGUMENT = -1,   /* caller passed NULL, bad size, bad setting */
+    LAT_ERR_OUT_OF_MEMORY = -2,
+    LAT_ERR_TRUNCATED = -3,          /* input ends before the data it declares */
+    LAT_ERR_BAD_MAGIC = -4,          /* not a .lat (or model) file */
+    LAT_ERR_UNSUPPORTED_VERSION = -5,/* format version newer than this decoder */
+    LAT_ERR_UNKNOWN_FIELD = -6,      /* unknown required flag, mode or stream type */
+    LAT_ERR_HEADER_CHECKSUM = -7,    /* header CRC mismatch: file corrupted */
+    LAT_ERR_STREAM_CORRUPT = -8,     /* a zstd stream fails to decode or its checksum fails */
+    LAT_ERR_LIMIT_EXCEEDED = -9,     /* dimensions, pixel count, stream count or size above limits */
+    LAT_ERR_BAD_DIMENSIONS = -10,    /* zero width/height, or inconsistent sizes */
+    LAT_ERR_NO_MODEL = -11,          /* lossy mode needs a model and none is installed/loaded */
+    LAT_ERR_MODEL_MISMATCH = -12,    /* .lat was made with another model (hash differs) */
+    LAT_ERR_BAD_MODEL = -13,         /* model file malformed */
+    LAT_ERR_UNSUPPORTED_IMAGE = -14, /* channel count / bit depth not supported by this mode */
+    LAT_ERR_IO = -15,                /* reading a model file failed */
+    LAT_ERR_INTERNAL = -16,          /* a bug: please report */
+    LAT_ERR_TRAILING_DATA = -17,     /* bytes after the last stream */
+} LatError;
+
+/* A static English sentence for an error code (never NULL). */
+LAT_API const char *lat_strerror(int err);
+
+/* "0.1.0" */
+LAT_API const char *lat_version(void);
+
+/* An image in memory: interleaved samples, rows top to bottom, no padding
+ * between rows. 8-bit samples are uint8_t; 16-bit samples are uint16_t in
+ * host byte order. channels: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA. */
+typedef struct LatImage {
+    uint32_t width;
+    uint32_t height;
+    uint32_t channels;   /* 1..4 */
+    uint32_t bit_depth;  /* 8 or 16 */
+    void *pixels;        /* width*height*channels samples */
+    uint8_t *icc;        /* ICC profile, or NULL */
+    size_t icc_size;
+    uint8_t *exif;       /* EXIF block (TIFF header onward, as in PNG eXIf), or NULL */
+    size_t exif_size;
+} LatImage;
+
+/* Frees pixels, icc and exif of an image that the library filled in (or that
+ * the caller allocated with malloc) and zeroes the struct. NULL is fine. */
+LAT_API void lat_image_free(LatImage *img);
+
+/* Frees a buffer returned by lat_encode. NULL is fine. */
+LAT_API void lat_free(void *p);
+
+#define LAT_DEFAULT_MAX_PIXELS (256u * 1024u * 1024u) /* 256 Mpixel */
+
+typedef struct LatSettings {
+    int quality;              /* lossy quality 0..100, default 75 */
+    int lossless;             /* 1: bit-exact mode; default 0 */
+    int threads;              /* worker threads (BLAS included), 0 = all cores; default 0 */
+    int strip_metadata;       /* 1: do not store ICC/EXIF; default 0 */
+    const char *model_path;   /* lossy model file; NULL = search the default places
+                                 (see lat_default_model_path). Copied by lat_open. */
+    uint64_t max_pixels;      /* decode/encode refuse larger images; default LAT_DEFAULT_MAX_PIXELS */
+    uint8_t reserved[32];     /* zero: room to grow without breaking the ABI */
+} LatSettings;
+
+LAT_API void lat_default_settings(LatSettings *s);
+
+typedef struct LatContext LatContext;
+
+/* Creates a context. A lossy model is loaded lazily, on the first lossy
+ * encode or decode; a missing model is then LAT_ERR_NO_MODEL. */
+LAT_API int lat_open(LatContext **c, const LatSettings *s);
+
+/* Frees the context and sets *c to NULL. NULL or *c == NULL is fine. */
+LAT_API void lat_close(LatContext **c);
+
+/* Compresses img into a .lat file in memory. On success *out is a buffer of
+ * *out_size bytes that the caller owns and frees with lat_free. */
+LAT_API int lat_encode(LatContext *c, const LatImage *img, uint8_t **out, size_t *out_size);
+
+/* Decompresses a .lat file. On success *img is filled in and owned by the
+ * caller (free with lat_image_free). On error *img is zeroed. */
+LAT_API int lat_decode(LatContext *c, const uint8_t *data, size_t size, LatImage *img);
+
+#define LAT_MAX_STREAMS_INFO 64
+
+/* What lat_inspect reports about a .lat file without decoding pixels. */
+typedef struct LatInfo {
+    uint32_t format_version;
+    int lossless;
+    uint32_t width, height, channels, bit_depth;
+    char model_id[33];        /* NUL-terminated, empty for lossless */
+    uint64_t model_hash;
+    int quality;              /* lossy quality recorded by the encoder, -1 if none */
+    uint32_t stream_count;
+    struct {
+        uint32_t type;
+        char name[24];        /* e.g. "residual-ctx3", "latents-g1", "icc" */
+        uint64_t stored_size; /* bytes in the file (compressed) */
+        uint64_t raw_size;    /* bytes after zstd decompression */
+    } streams[LAT_MAX_STREAMS_INFO];
+    uint64_t file_size;
+    double bpp;               /* file_size*8 / (width*height) */
+} LatInfo;
+
+/* Parses and validates the header and stream table (checksums included). */
+LAT_API int lat_inspect(const uint8_t *data, size_t size, LatInfo *info);
+
+/* Where the default model is looked for, in order: $LAT_MODEL, then
+ * <dir of the running binary>/../models/, <dir of binary>/models/ (build
+ * tree), then the install data dir. Returns a static string for index i,
+ * or NULL past the end. */
+LAT_API const char *lat_default_model_path(int i);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,25 @@
+/* Image file I/O for the tools (never part of the library).
+ * Formats: PNG (8/16-bit; gray, gray+alpha, RGB, RGBA, palette, tRNS, with
+ * iCCP/eXIf metadata), JPEG (8-bit gray/RGB, ICC from APP2, EXIF from APP1),
+ * PPM/PGM (P5/P6, maxval <= 65535). Readers sniff the format from content. */
+#ifndef LAT_TOOLS_IMAGEIO_H
+#define LAT_TOOLS_IMAGEIO_H
+#include <stddef.h>
+#include "lat.h"
+
+/* Reads path ("-" = stdin) into img (caller frees with lat_image_free).
+ * max_pixels: refuse larger images before allocating (0 = default limit).
+ * On failure returns -1 and writes a one-line reason to err. */
+int image_read_file(const char *path, LatImage *img, uint64_t max_pixels, char *err, size_t errlen);
+int image_read_memory(const uint8_t *data, size_t size, LatImage *img, uint64_t max_pixels,
+                      char *err, size_t errlen);
+
+/* Writes img to path; format from the extension (.png, .ppm/.pgm/.pnm;
+ * "-" = PNG to stdout). Regular files are written atomically (see
+ * output_file.h). Returns 0 or -1 with a reason in err. */
+int image_write_file(const char *path, const LatImage *img, char *err, size_t errlen);
+
+/* Encodes img as PNG in memory (compression level 0..9); *out is malloc'd. */
+int png_encode_memory(const LatImage *img, int level, uint8_t **out, size_t *out_size,
+                      char *err, size_t errlen);
+#endif
