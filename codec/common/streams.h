@@ -23,6 +23,7 @@ typedef struct StreamList {
 enum {
     STREAM_LOSSLESS_PARAMS = 1,   /* lossless coder header (predictor, contexts) */
     STREAM_LOSSLESS_RESIDUAL = 2, /* residuals of one context group; repeated */
+    STREAM_LOSSLESS_EXTRA = 3,    /* raw low bits of large lossless residuals */
     STREAM_ICC = 16,
     STREAM_EXIF = 17,
     STREAM_LOSSY_PARAMS = 32,     /* lossy header: latent shape, gain, grouping */

@@ -107,8 +107,10 @@ LAT_API void lat_default_settings(LatSettings *s);
 
 typedef struct LatContext LatContext;
 
-/* Creates a context. A lossy model is loaded lazily, on the first lossy
- * encode or decode; a missing model is then LAT_ERR_NO_MODEL. */
+/* Creates a context (s NULL: default settings; s is copied). A lossy model
+ * is loaded lazily, on the first lossy encode or decode; a missing model is
+ * then LAT_ERR_NO_MODEL, a model whose hash differs from a file's
+ * LAT_ERR_MODEL_MISMATCH. Free with lat_close. */
 LAT_API int lat_open(LatContext **c, const LatSettings *s);
 
 /* Frees the context and sets *c to NULL. NULL or *c == NULL is fine. */
@@ -121,6 +123,25 @@ LAT_API int lat_encode(LatContext *c, const LatImage *img, uint8_t **out, size_t
 /* Decompresses a .lat file. On success *img is filled in and owned by the
  * caller (free with lat_image_free). On error *img is zeroed. */
 LAT_API int lat_decode(LatContext *c, const uint8_t *data, size_t size, LatImage *img);
+
+/* Decodes a lossy .lat file only as far as its quantized latents: the
+ * entropy-decoded integers that the synthesis transform would take, without
+ * running it (classification from latents, docs/CLASSIFY.md). On success
+ * *latents holds *count = shape[0]*shape[1]*shape[2] values, channel-major
+ * [c][h][w] with shape = {c, h, w}; the caller frees it with lat_free. The
+ * file's model must be the context's (else LAT_ERR_MODEL_MISMATCH); a
+ * lossless file is LAT_ERR_UNSUPPORTED_IMAGE. On error *latents is NULL. */
+LAT_API int lat_decode_latents(LatContext *c, const uint8_t *data, size_t size,
+                               int16_t **latents, uint32_t *count, uint32_t shape[3]);
+
+/* Entropy-stage efficiency of a lossy .lat file: *latent_bytes is the stored
+ * size of its latent streams (zstd frames, without the params stream and the
+ * container header) and *ideal_bits is sum of -log2 p(y_hat) over its
+ * latents under the model's learned prior, what an ideal entropy coder
+ * driven by that prior would spend. Coding overhead = latent_bytes /
+ * (ideal_bits / 8) - 1. Same errors as lat_decode_latents. */
+LAT_API int lat_latent_stats(LatContext *c, const uint8_t *data, size_t size,
+                             uint64_t *latent_bytes, double *ideal_bits);
 
 #define LAT_MAX_STREAMS_INFO 64
 
@@ -143,13 +164,18 @@ typedef struct LatInfo {
     double bpp;               /* file_size*8 / (width*height) */
 } LatInfo;
 
-/* Parses and validates the header and stream table (checksums included). */
+/* Parses and validates the header, its CRC and the stream table (limits,
+ * file length); stream contents are not decompressed, so a corrupt stream
+ * shows only at lat_decode. Any pixel count up to the dimension limits is
+ * accepted (max_pixels is a decoder setting). */
 LAT_API int lat_inspect(const uint8_t *data, size_t size, LatInfo *info);
 
-/* Where the default model is looked for, in order: $LAT_MODEL, then
- * <dir of the running binary>/../models/, <dir of binary>/models/ (build
- * tree), then the install data dir. Returns a static string for index i,
- * or NULL past the end. */
+/* Where the default model is looked for, in order: $LAT_MODEL (a file
+ * path), then <dir of the running binary>/../share/lat/models/photo.latm,
+ * <dir>/../models/photo.latm, <dir>/../../models/photo.latm (build tree:
+ * build/tools/lat -> models/), then <install datadir>/lat/models/photo.latm.
+ * The first that exists is used. Returns a static string for index i, or
+ * NULL past the end. */
 LAT_API const char *lat_default_model_path(int i);
 
 #ifdef __cplusplus

@@ -28,4 +28,43 @@ int lossy_encode(const LossyModel *m, const uint8_t *pixels, uint32_t width,
 int lossy_decode(const LossyModel *m, const StreamList *in, uint32_t width,
                  uint32_t height, uint32_t channels, uint8_t *pixels);
 
+/* ---- lower-level pieces (used by lossy_encode/decode, lat info, tests) ---- */
+
+/* Quantized latents of one image: y_hat = round(g_a(x) * gain), channel-major
+ * [c][h][w], values clamped to [-LOSSY_Q_MAX, LOSSY_Q_MAX]. */
+#define LOSSY_Q_MAX 32767
+typedef struct LossyLatents {
+    int c, h, w;          /* M, ceil(H/16), ceil(W/16) */
+    int quality;
+    int32_t *q;           /* c*h*w values, malloc'd */
+} LossyLatents;
+void lossy_latents_free(LossyLatents *l);
+
+/* Analysis: image (channels 1 or 3, 8-bit interleaved) -> latents at a
+ * quality. The image is edge-replicated to a multiple of 16. */
+int lossy_analyze(const LossyModel *m, const uint8_t *pixels, uint32_t width, uint32_t height,
+                  uint32_t channels, int quality, LossyLatents *out);
+
+/* Synthesis: latents -> 8-bit interleaved image of width x height (the
+ * latent grid must be ceil(width/16) x ceil(height/16)); gray output is the
+ * mean of the three synthesized channels. */
+int lossy_synthesize(const LossyModel *m, const LossyLatents *lat, uint32_t width,
+                     uint32_t height, uint32_t channels, uint8_t *pixels);
+
+/* Entropy decoding only: the lossy streams of `in` -> the quantized
+ * latents of a width x height image (what lossy_decode feeds to
+ * lossy_synthesize), every field validated. Used by lat_decode_latents for
+ * classification without synthesis. out->q is malloc'd (lossy_latents_free);
+ * on error out is zeroed. */
+int lossy_decode_latents(const LossyModel *m, const StreamList *in, uint32_t width,
+                         uint32_t height, LossyLatents *out);
+
+/* Ideal size of the latents under the model's prior: sum of -log2 p(y_hat). */
+double lossy_latents_ideal_bits(const LossyModel *m, const LossyLatents *lat);
+/* Same, for one channel. */
+double lossy_channel_ideal_bits(const LossyModel *m, const LossyLatents *lat, int channel);
+
+int lossy_model_channels(const LossyModel *m);   /* M */
+int lossy_model_levels(const LossyModel *m);
+
 #endif

@@ -3,8 +3,8 @@
  * Knows nothing about the container or image formats. Used by the codec
  * (inference) and by the trainer (training). Every layer has a plain
  * reference implementation (*_ref, loops) and a fast one (im2col/col2im +
- * cblas_sgemm, batched over N); tests/checknn.c compares them and checks each
- * backward against finite differences.
+ * cblas_sgemm, per image and band of rows); tests/checknn.c compares them
+ * and checks each backward against finite differences.
  *
  * Conventions
  * - Tensor: NCHW float32, contiguous. Element (n, c, h, w) is at
@@ -16,6 +16,14 @@
  *   the input gradient dx (pass dx = NULL when it is not needed).
  * - Programmer errors (shape mismatch) abort via NN_ASSERT; nothing here
  *   parses untrusted bytes.
+ * - dx must not alias x or dy; y must not alias x. An NnScratch belongs to
+ *   one thread at a time. Fast paths process one image and one band of
+ *   output rows at a time, so scratch stays bounded whatever the image size
+ *   (a column band is 16 MiB, or 4096 GEMM columns for a convolution if
+ *   that is larger: 54 MiB for a 128-channel 5x5 conv, twice that in
+ *   conv2d_backward).
+ * - Results are deterministic for a given OpenBLAS thread count (no
+ *   reductions in varying order).
  */
 #ifndef LAT_NN_H
 #define LAT_NN_H
@@ -30,6 +38,17 @@ void nn_fatal(const char *file, int line, const char *what);
 /* ---- threads: the one place that sets OpenBLAS's and our thread count ---- */
 void nn_set_threads(int n);   /* n <= 0: all cores */
 int nn_get_threads(void);
+
+/* ---- profiling (off by default; for lat bench nn) ----
+ * When enabled, every sgemm issued by the layers adds its time and FLOPs
+ * (2*M*N*K) to process-wide counters. mode: 0 off, 1 wall clock, 2 process
+ * CPU time. Not thread-safe: enable only from a single-threaded caller. */
+#define NN_PROFILE_OFF 0
+#define NN_PROFILE_WALL 1
+#define NN_PROFILE_CPU 2
+void nn_profile_enable(int mode);
+void nn_profile_reset(void);
+void nn_profile_get(double *gemm_seconds, double *gemm_flop);
 
 /* ---- random numbers (deterministic from a seed) ---- */
 typedef struct Rng { uint64_t s; } Rng;

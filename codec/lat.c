@@ -1,0 +1,593 @@
+/* The public API (codec/include/lat.h): settings, context with lazy model
+ * loading, encode/decode dispatch to the lossless and lossy modes, inspect,
+ * error strings. */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "lat.h"
+#include "common/limits.h"
+#include "common/streams.h"
+#include "container/container.h"
+#include "lossless/lossless.h"
+#include "lossy/lossy.h"
+
+#ifndef LAT_MODEL_DIR
+#define LAT_MODEL_DIR "/usr/local/share/lat/models"
+#endif
+#define LAT_MODEL_FILE "photo.latm"
+
+/* Model files larger than this are refused before reading them. */
+#define LAT_MAX_MODEL_FILE_SIZE (512u * 1024u * 1024u)
+
+struct LatContext {
+    LatSettings settings;
+    char *model_path;          /* owned copy of settings.model_path, or NULL */
+    LossyModel *model;         /* loaded on first lossy use */
+    int model_error;           /* sticky result of the first load attempt, 0 if none yet */
+};
+
+const char *lat_version(void)
+{
+    return "0.1.0";
+}
+
+const char *lat_strerror(int err)
+{
+    switch (err) {
+    case LAT_OK: return "Success.";
+    case LAT_ERR_INVALID_ARGUMENT: return "Invalid argument: a required pointer is NULL or a setting or image field is out of range; check the call.";
+    case LAT_ERR_OUT_OF_MEMORY: return "Out of memory: free memory or try a smaller image.";
+    case LAT_ERR_TRUNCATED: return "The file is truncated: it ends before the data it declares; fetch or copy it again.";
+    case LAT_ERR_BAD_MAGIC: return "Not a .lat file (bad magic bytes); check that the right file was given.";
+    case LAT_ERR_UNSUPPORTED_VERSION: return "The file uses a format version this decoder does not support; upgrade lat.";
+    case LAT_ERR_UNKNOWN_FIELD: return "The file uses a mode, flag, field value or stream type this decoder does not know; upgrade lat or check the file.";
+    case LAT_ERR_HEADER_CHECKSUM: return "The file header is corrupted (checksum mismatch); the file cannot be trusted, obtain a fresh copy.";
+    case LAT_ERR_STREAM_CORRUPT: return "A compressed stream in the file is corrupted (decoding or checksum failed); obtain a fresh copy.";
+    case LAT_ERR_LIMIT_EXCEEDED: return "The image or file exceeds a format limit (dimensions, pixel count, stream count or size); raise max_pixels if the input is trusted.";
+    case LAT_ERR_BAD_DIMENSIONS: return "Invalid image dimensions: width and height must be at least 1 and sizes consistent.";
+    case LAT_ERR_NO_MODEL: return "Lossy mode needs a model file and none was found; install one, set LAT_MODEL or pass a model path (or use lossless mode).";
+    case LAT_ERR_MODEL_MISMATCH: return "The file was made with a different model than the one loaded; use the model it names (see lat info).";
+    case LAT_ERR_BAD_MODEL: return "The model file is malformed or corrupted; reinstall it.";
+    case LAT_ERR_UNSUPPORTED_IMAGE: return "Unsupported image: channels must be 1 to 4 and bit depth 8 or 16.";
+    case LAT_ERR_IO: return "Reading the model file failed; check its path and permissions.";
+    case LAT_ERR_INTERNAL: return "Internal error in lat; please report it with the input that caused it.";
+    case LAT_ERR_TRAILING_DATA: return "The file has extra bytes after its last stream; it is damaged or was concatenated with other data.";
+    default: return "Unknown error code.";
+    }
+}
+
+void lat_free(void *p)
+{
+    free(p);
+}
+
+void lat_image_free(LatImage *img)
+{
+    if (!img)
+        return;
+    free(img->pixels);
+    free(img->icc);
+    free(img->exif);
+    memset(img, 0, sizeof *img);
+}
+
+void lat_default_settings(LatSettings *s)
+{
+    if (!s)
+        return;
+    memset(s, 0, sizeof *s);
+    s->quality = 75;
+    s->max_pixels = LAT_DEFAULT_MAX_PIXELS;
+}
+
+int lat_open(LatContext **c, const LatSettings *s)
+{
+    if (!c)
+        return LAT_ERR_INVALID_ARGUMENT;
+    *c = NULL;
+    LatSettings def;
+    if (!s) {
+        lat_default_settings(&def);
+        s = &def;
+    }
+    if (s->quality < 0 || s->quality > 100 || s->threads < 0)
+        return LAT_ERR_INVALID_ARGUMENT;
+    LatContext *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return LAT_ERR_OUT_OF_MEMORY;
+    ctx->settings = *s;
+    if (ctx->settings.max_pixels == 0)
+        ctx->settings.max_pixels = LAT_DEFAULT_MAX_PIXELS;
+    if (s->model_path) {
+        ctx->model_path = strdup(s->model_path);
+        if (!ctx->model_path) {
+            free(ctx);
+            return LAT_ERR_OUT_OF_MEMORY;
+        }
+    }
+    ctx->settings.model_path = ctx->model_path;
+    *c = ctx;
+    return LAT_OK;
+}
+
+void lat_close(LatContext **c)
+{
+    if (!c || !*c)
+        return;
+    lossy_model_free((*c)->model);
+    free((*c)->model_path);
+    free(*c);
+    *c = NULL;
+}
+
+/* ---- model search ------------------------------------------------------ */
+
+enum { MODEL_PATHS = 5 };
+static char model_paths[MODEL_PATHS][PATH_MAX + 64];
+static int model_path_count;
+static pthread_once_t model_paths_once = PTHREAD_ONCE_INIT;
+
+static void model_paths_add(const char *dir, const char *rel)
+{
+    int n = snprintf(model_paths[model_path_count], sizeof model_paths[0], "%s%s", dir, rel);
+    if (n > 0 && (size_t)n < sizeof model_paths[0])
+        model_path_count++;
+}
+
+static void model_paths_build(void)
+{
+    const char *env = getenv("LAT_MODEL");
+    if (env && *env)
+        model_paths_add(env, "");
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            model_paths_add(exe, "/../share/lat/models/" LAT_MODEL_FILE);
+            model_paths_add(exe, "/../models/" LAT_MODEL_FILE);
+            model_paths_add(exe, "/../../models/" LAT_MODEL_FILE);   /* build/tools/lat */
+        }
+    }
+    model_paths_add(LAT_MODEL_DIR, "/" LAT_MODEL_FILE);
+}
+
+const char *lat_default_model_path(int i)
+{
+    pthread_once(&model_paths_once, model_paths_build);
+    return i >= 0 && i < model_path_count ? model_paths[i] : NULL;
+}
+
+/* Reads a whole model file. LAT_ERR_NO_MODEL when it does not exist. */
+static int model_file_slurp(const char *path, uint8_t **data, size_t *size)
+{
+    *data = NULL;
+    *size = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return errno == ENOENT || errno == ENOTDIR ? LAT_ERR_NO_MODEL : LAT_ERR_IO;
+    int err = LAT_OK;
+    long len = -1;
+    if (fseek(f, 0, SEEK_END) == 0)
+        len = ftell(f);
+    if (len < 0 || fseek(f, 0, SEEK_SET) != 0)
+        err = LAT_ERR_IO;
+    else if ((unsigned long)len > LAT_MAX_MODEL_FILE_SIZE)
+        err = LAT_ERR_BAD_MODEL;
+    uint8_t *buf = err < 0 ? NULL : malloc(len ? (size_t)len : 1);
+    if (err >= 0 && !buf)
+        err = LAT_ERR_OUT_OF_MEMORY;
+    if (err >= 0 && fread(buf, 1, (size_t)len, f) != (size_t)len)
+        err = LAT_ERR_IO;
+    fclose(f);
+    if (err < 0) {
+        free(buf);
+        return err;
+    }
+    *data = buf;
+    *size = (size_t)len;
+    return LAT_OK;
+}
+
+static int model_load_from(LatContext *c, const char *path)
+{
+    uint8_t *data;
+    size_t size;
+    int err = model_file_slurp(path, &data, &size);
+    if (err < 0)
+        return err;
+    err = lossy_model_load(data, size, &c->model);
+    free(data);
+    return err;
+}
+
+/* Loads the model on first use; later calls return the first result. */
+static int context_model(LatContext *c)
+{
+    if (c->model)
+        return LAT_OK;
+    if (c->model_error)
+        return c->model_error;
+    int err = LAT_ERR_NO_MODEL;
+    if (c->model_path) {
+        err = model_load_from(c, c->model_path);
+    } else {
+        for (int i = 0; lat_default_model_path(i); i++) {
+            err = model_load_from(c, lat_default_model_path(i));
+            if (err != LAT_ERR_NO_MODEL)
+                break;   /* found (loaded or broken): stop searching */
+        }
+    }
+    c->model_error = err < 0 ? err : 0;
+    return err;
+}
+
+/* ---- encode ------------------------------------------------------------ */
+
+static size_t image_bytes(uint32_t w, uint32_t h, uint32_t channels, uint32_t bit_depth)
+{
+    return (size_t)w * h * channels * (bit_depth / 8);
+}
+
+static int image_validate(const LatContext *c, const LatImage *img)
+{
+    if (!img->pixels)
+        return LAT_ERR_INVALID_ARGUMENT;
+    if (img->channels < 1 || img->channels > 4 || (img->bit_depth != 8 && img->bit_depth != 16))
+        return LAT_ERR_UNSUPPORTED_IMAGE;
+    if (img->width == 0 || img->height == 0)
+        return LAT_ERR_BAD_DIMENSIONS;
+    if (img->width > LAT_MAX_DIMENSION || img->height > LAT_MAX_DIMENSION
+        || (uint64_t)img->width * img->height > c->settings.max_pixels)
+        return LAT_ERR_LIMIT_EXCEEDED;
+    if ((img->icc_size && !img->icc) || (img->exif_size && !img->exif))
+        return LAT_ERR_INVALID_ARGUMENT;
+    return LAT_OK;
+}
+
+/* Lossy input: 8-bit colour planes (gray or RGB) and, if present, alpha. */
+static int lossy_split(const LatImage *img, uint8_t **colour, uint8_t **alpha)
+{
+    uint32_t cc = img->channels >= 3 ? 3 : 1;
+    int has_alpha = img->channels == 2 || img->channels == 4;
+    size_t n = (size_t)img->width * img->height;
+    *colour = malloc(n * cc);
+    *alpha = has_alpha ? malloc(n) : NULL;
+    if (!*colour || (has_alpha && !*alpha)) {
+        free(*colour);
+        free(*alpha);
+        *colour = *alpha = NULL;
+        return LAT_ERR_OUT_OF_MEMORY;
+    }
+    for (size_t i = 0; i < n; i++) {
+        for (uint32_t k = 0; k < img->channels; k++) {
+            size_t s = i * img->channels + k;
+            /* 16-bit input is rounded to 8 bits: lossy output is 8-bit. */
+            uint8_t v = img->bit_depth == 8 ? ((const uint8_t *)img->pixels)[s]
+                : (uint8_t)((((const uint16_t *)img->pixels)[s] * 255u + 32767u) / 65535u);
+            if (k < cc)
+                (*colour)[i * cc + k] = v;
+            else
+                (*alpha)[i] = v;
+        }
+    }
+    return LAT_OK;
+}
+
+static int encode_lossy(LatContext *c, const LatImage *img, LatHeader *h, StreamList *l)
+{
+    int err = context_model(c);
+    if (err < 0)
+        return err;
+    uint8_t *colour, *alpha;
+    err = lossy_split(img, &colour, &alpha);
+    if (err < 0)
+        return err;
+    uint32_t cc = img->channels >= 3 ? 3 : 1;
+    err = lossy_encode(c->model, colour, img->width, img->height, cc, c->settings.quality, l);
+    if (err >= 0 && alpha) {
+        uint8_t *packed;
+        size_t packed_size;
+        err = lossless_encode_packed(alpha, img->width, img->height, 1, 8, &packed, &packed_size);
+        if (err >= 0 && streams_push(l, STREAM_ALPHA, packed, packed_size, LOSSLESS_ZSTD_LEVEL) < 0)
+            err = LAT_ERR_LIMIT_EXCEEDED;
+    }
+    free(colour);
+    free(alpha);
+    h->mode = LAT_MODE_LOSSY;
+    h->bit_depth = 8;
+    h->quality = c->settings.quality;
+    snprintf(h->model_id, sizeof h->model_id, "%s", lossy_model_id(c->model));
+    h->model_hash = lossy_model_hash(c->model);
+    return err;
+}
+
+/* Copies a metadata block into a stream (the list owns the copy). */
+static int push_metadata(StreamList *l, uint32_t type, const uint8_t *data, size_t size)
+{
+    if (!size)
+        return LAT_OK;
+    if (size > LAT_MAX_METADATA_SIZE)
+        return LAT_ERR_LIMIT_EXCEEDED;
+    uint8_t *copy = malloc(size);
+    if (!copy)
+        return LAT_ERR_OUT_OF_MEMORY;
+    memcpy(copy, data, size);
+    return streams_push(l, type, copy, size, 19) < 0 ? LAT_ERR_LIMIT_EXCEEDED : LAT_OK;
+}
+
+int lat_encode(LatContext *c, const LatImage *img, uint8_t **out, size_t *out_size)
+{
+    if (!out || !out_size)
+        return LAT_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    *out_size = 0;
+    if (!c || !img)
+        return LAT_ERR_INVALID_ARGUMENT;
+    int err = image_validate(c, img);
+    if (err < 0)
+        return err;
+    StreamList *l = calloc(1, sizeof *l);
+    if (!l)
+        return LAT_ERR_OUT_OF_MEMORY;
+    LatHeader h;
+    memset(&h, 0, sizeof h);
+    h.width = img->width;
+    h.height = img->height;
+    h.channels = img->channels;
+    h.bit_depth = img->bit_depth;
+    h.quality = -1;
+    h.mode = LAT_MODE_LOSSLESS;
+    if (c->settings.lossless) {
+        err = lossless_encode(img->pixels, img->width, img->height, img->channels, img->bit_depth, l);
+    } else {
+        err = encode_lossy(c, img, &h, l);
+    }
+    if (err >= 0 && !c->settings.strip_metadata) {
+        err = push_metadata(l, STREAM_ICC, img->icc, img->icc_size);
+        if (err >= 0)
+            err = push_metadata(l, STREAM_EXIF, img->exif, img->exif_size);
+    }
+    if (err >= 0)
+        err = container_write(&h, l, out, out_size);
+    streams_free(l);
+    free(l);
+    return err;
+}
+
+/* ---- decode ------------------------------------------------------------ */
+
+static int decode_lossy(LatContext *c, const LatHeader *h, const StreamList *l, LatImage *img)
+{
+    if (h->bit_depth != 8)
+        return LAT_ERR_UNSUPPORTED_IMAGE;
+    int err = context_model(c);
+    if (err < 0)
+        return err;
+    if (lossy_model_hash(c->model) != h->model_hash)
+        return LAT_ERR_MODEL_MISMATCH;
+    uint32_t cc = h->channels >= 3 ? 3 : 1;
+    int has_alpha = h->channels == 2 || h->channels == 4;
+    size_t n = (size_t)h->width * h->height;
+    uint8_t *colour = malloc(n * cc);
+    uint8_t *alpha = has_alpha ? malloc(n) : NULL;
+    if (!colour || (has_alpha && !alpha))
+        err = LAT_ERR_OUT_OF_MEMORY;
+    if (err >= 0)
+        err = lossy_decode(c->model, l, h->width, h->height, cc, colour);
+    if (err >= 0 && has_alpha) {
+        const Stream *a = NULL;
+        for (uint32_t i = 0; i < l->count; i++)
+            if (l->s[i].type == STREAM_ALPHA)
+                a = a ? NULL : &l->s[i];   /* exactly one */
+        err = a ? lossless_decode_packed(a->data, a->size, h->width, h->height, 1, 8, alpha)
+                : LAT_ERR_STREAM_CORRUPT;
+    }
+    if (err >= 0) {
+        uint8_t *px = img->pixels;
+        for (size_t i = 0; i < n; i++) {
+            for (uint32_t k = 0; k < cc; k++)
+                px[i * h->channels + k] = colour[i * cc + k];
+            if (has_alpha)
+                px[i * h->channels + cc] = alpha[i];
+        }
+    }
+    free(colour);
+    free(alpha);
+    return err;
+}
+
+/* Copies the metadata streams of the file into the image. */
+static int take_metadata(StreamList *l, LatImage *img)
+{
+    for (uint32_t i = 0; i < l->count; i++) {
+        Stream *s = &l->s[i];
+        uint8_t **dst = s->type == STREAM_ICC ? &img->icc : s->type == STREAM_EXIF ? &img->exif : NULL;
+        size_t *dsize = s->type == STREAM_ICC ? &img->icc_size : &img->exif_size;
+        if (!dst || s->size == 0)
+            continue;
+        if (*dst)
+            return LAT_ERR_STREAM_CORRUPT;   /* two ICC or two EXIF streams */
+        *dst = s->data;                      /* ownership moves to the image */
+        *dsize = s->size;
+        s->data = NULL;
+    }
+    return LAT_OK;
+}
+
+int lat_decode(LatContext *c, const uint8_t *data, size_t size, LatImage *img)
+{
+    if (!img)
+        return LAT_ERR_INVALID_ARGUMENT;
+    memset(img, 0, sizeof *img);
+    if (!c || (!data && size))
+        return LAT_ERR_INVALID_ARGUMENT;
+    StreamList *l = calloc(1, sizeof *l);
+    if (!l)
+        return LAT_ERR_OUT_OF_MEMORY;
+    LatHeader h;
+    int err = container_read(data, size, c->settings.max_pixels, &h, l);
+    if (err >= 0) {
+        img->width = h.width;
+        img->height = h.height;
+        img->channels = h.channels;
+        img->bit_depth = h.bit_depth;
+        img->pixels = malloc(image_bytes(h.width, h.height, h.channels, h.bit_depth));
+        if (!img->pixels)
+            err = LAT_ERR_OUT_OF_MEMORY;
+    }
+    if (err >= 0) {
+        if (h.mode == LAT_MODE_LOSSLESS) {
+            err = lossless_decode(l, h.width, h.height, h.channels, h.bit_depth, img->pixels);
+        } else {
+            err = decode_lossy(c, &h, l, img);
+        }
+    }
+    if (err >= 0)
+        err = take_metadata(l, img);
+    streams_free(l);
+    free(l);
+    if (err < 0)
+        lat_image_free(img);
+    return err;
+}
+
+/* ---- inspect ----------------------------------------------------------- */
+
+static void stream_name(uint32_t type, uint32_t index, char *name, size_t size)
+{
+    switch (type) {
+    case STREAM_LOSSLESS_PARAMS: snprintf(name, size, "lossless-params"); break;
+    case STREAM_LOSSLESS_RESIDUAL: snprintf(name, size, "residual-g%u", index); break;
+    case STREAM_LOSSLESS_EXTRA: snprintf(name, size, "residual-extra-bits"); break;
+    case STREAM_ICC: snprintf(name, size, "icc"); break;
+    case STREAM_EXIF: snprintf(name, size, "exif"); break;
+    case STREAM_LOSSY_PARAMS: snprintf(name, size, "lossy-params"); break;
+    case STREAM_LOSSY_LATENTS: snprintf(name, size, "latents-g%u", index); break;
+    case STREAM_ALPHA: snprintf(name, size, "alpha"); break;
+    default: snprintf(name, size, "unknown-0x%x", type); break;
+    }
+}
+
+int lat_inspect(const uint8_t *data, size_t size, LatInfo *info)
+{
+    if (!info)
+        return LAT_ERR_INVALID_ARGUMENT;
+    memset(info, 0, sizeof *info);
+    ContainerTable *t = malloc(sizeof *t);
+    if (!t)
+        return LAT_ERR_OUT_OF_MEMORY;
+    LatHeader h;
+    int err = container_parse_header(data, size, UINT64_MAX, &h, t);
+    if (err >= 0) {
+        info->format_version = h.format_version;
+        info->lossless = h.mode == LAT_MODE_LOSSLESS;
+        info->width = h.width;
+        info->height = h.height;
+        info->channels = h.channels;
+        info->bit_depth = h.bit_depth;
+        memcpy(info->model_id, h.model_id, sizeof info->model_id);
+        info->model_hash = h.model_hash;
+        info->quality = h.quality;
+        info->stream_count = t->count;
+        uint32_t residual = 0, latents = 0;
+        for (uint32_t i = 0; i < t->count && i < LAT_MAX_STREAMS_INFO; i++) {
+            uint32_t type = t->e[i].type;
+            uint32_t idx = type == STREAM_LOSSLESS_RESIDUAL ? residual++
+                         : type == STREAM_LOSSY_LATENTS ? latents++ : 0;
+            info->streams[i].type = type;
+            stream_name(type, idx, info->streams[i].name, sizeof info->streams[i].name);
+            info->streams[i].stored_size = t->e[i].stored_size;
+            info->streams[i].raw_size = t->e[i].raw_size;
+        }
+        info->file_size = size;
+        info->bpp = (double)size * 8.0 / ((double)h.width * h.height);
+    }
+    free(t);
+    return err;
+}
+
+/* ---- latents only (classification, docs/CLASSIFY.md) ------------------- */
+
+/* Parses a lossy file and entropy-decodes its latents (no synthesis). */
+static int decode_latents(LatContext *c, const uint8_t *data, size_t size, LossyLatents *lat)
+{
+    if (!c || (!data && size))
+        return LAT_ERR_INVALID_ARGUMENT;
+    StreamList *l = calloc(1, sizeof *l);
+    if (!l)
+        return LAT_ERR_OUT_OF_MEMORY;
+    LatHeader h;
+    int err = container_read(data, size, c->settings.max_pixels, &h, l);
+    if (err >= 0 && h.mode != LAT_MODE_LOSSY)
+        err = LAT_ERR_UNSUPPORTED_IMAGE;
+    if (err >= 0)
+        err = context_model(c);
+    if (err >= 0 && lossy_model_hash(c->model) != h.model_hash)
+        err = LAT_ERR_MODEL_MISMATCH;
+    if (err >= 0)
+        err = lossy_decode_latents(c->model, l, h.width, h.height, lat);
+    streams_free(l);
+    free(l);
+    return err;
+}
+
+int lat_decode_latents(LatContext *c, const uint8_t *data, size_t size, int16_t **latents,
+                       uint32_t *count, uint32_t shape[3])
+{
+    if (!latents || !count || !shape)
+        return LAT_ERR_INVALID_ARGUMENT;
+    *latents = NULL;
+    *count = 0;
+    shape[0] = shape[1] = shape[2] = 0;
+    LossyLatents lat = {0};
+    int err = decode_latents(c, data, size, &lat);
+    if (err >= 0) {
+        size_t n = (size_t)lat.c * lat.h * lat.w;
+        int16_t *out = malloc(n ? n * sizeof *out : 1);
+        if (!out) {
+            err = LAT_ERR_OUT_OF_MEMORY;
+        } else {
+            for (size_t i = 0; i < n; i++)   /* |q| <= LOSSY_Q_MAX fits int16 */
+                out[i] = (int16_t)lat.q[i];
+            *latents = out;
+            *count = (uint32_t)n;
+            shape[0] = (uint32_t)lat.c;
+            shape[1] = (uint32_t)lat.h;
+            shape[2] = (uint32_t)lat.w;
+        }
+    }
+    lossy_latents_free(&lat);
+    return err;
+}
+
+int lat_latent_stats(LatContext *c, const uint8_t *data, size_t size, uint64_t *latent_bytes,
+                     double *ideal_bits)
+{
+    if (!latent_bytes || !ideal_bits)
+        return LAT_ERR_INVALID_ARGUMENT;
+    *latent_bytes = 0;
+    *ideal_bits = 0;
+    LatInfo *info = malloc(sizeof *info);
+    if (!info)
+        return LAT_ERR_OUT_OF_MEMORY;
+    LossyLatents lat = {0};
+    int err = lat_inspect(data, size, info);
+    if (err >= 0)
+        err = decode_latents(c, data, size, &lat);
+    if (err >= 0) {
+        for (uint32_t i = 0; i < info->stream_count && i < LAT_MAX_STREAMS_INFO; i++)
+            if (info->streams[i].type == STREAM_LOSSY_LATENTS)
+                *latent_bytes += info->streams[i].stored_size;
+        *ideal_bits = lossy_latents_ideal_bits(c->model, &lat);
+    }
+    lossy_latents_free(&lat);
+    free(info);
+    return err;
+}

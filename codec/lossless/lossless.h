@@ -1,0 +1,57 @@
+/* Lossless mode v1: a classical, bit-exact coder (docs/FORMAT.md section 3).
+ *
+ * Pipeline: reversible colour transform (YCoCg-R for RGB; alpha and gray are
+ * coded as they are) -> per-plane weighted-average predictor with bias
+ * cancellation -> residuals reduced modulo the sample range and zigzagged ->
+ * tokens split into context groups by local activity, one stream per group,
+ * plus one stream of raw extra bits. The container zstd-compresses each
+ * stream, so each group gets its own Huffman table. */
+#ifndef LAT_LOSSLESS_H
+#define LAT_LOSSLESS_H
+#include <stddef.h>
+#include <stdint.h>
+#include "common/streams.h"
+
+#define LOSSLESS_ZSTD_LEVEL 16   /* see docs/FORMAT.md section 3 for the measurements */
+
+/* Encodes an interleaved image (uint8_t or host-order uint16_t samples,
+ * channels 1..4, bit_depth 8 or 16) and appends a STREAM_LOSSLESS_PARAMS, the
+ * residual streams and a STREAM_LOSSLESS_EXTRA to out. Returns 0 or a
+ * negative LatError; on error the streams appended so far are left in out
+ * (the caller frees the whole list). */
+int lossless_encode(const void *pixels, uint32_t width, uint32_t height, uint32_t channels,
+                    uint32_t bit_depth, StreamList *out);
+
+/* Decodes the lossless streams of `in` (other stream types are ignored) into
+ * pixels, a caller-allocated buffer of width*height*channels samples. Every
+ * field and every stream length is validated: corrupt input gives a negative
+ * LatError, never a read outside the streams. */
+int lossless_decode(const StreamList *in, uint32_t width, uint32_t height, uint32_t channels,
+                    uint32_t bit_depth, void *pixels);
+
+/* The same coder packed into one buffer (for STREAM_ALPHA of lossy files):
+ * u32 stream count, then per stream u32 type, u32 size, bytes. *out is
+ * malloc'd, owned by the caller. */
+int lossless_encode_packed(const void *pixels, uint32_t width, uint32_t height,
+                           uint32_t channels, uint32_t bit_depth, uint8_t **out, size_t *out_size);
+int lossless_decode_packed(const uint8_t *data, size_t size, uint32_t width, uint32_t height,
+                           uint32_t channels, uint32_t bit_depth, void *pixels);
+
+#define LOSSLESS_MAX_GROUPS 16
+#define LOSSLESS_MAX_STREAMS 58   /* params + residual groups + extra, of STREAMS_MAX */
+
+/* Encoder choices; the decoder reads them from the params stream. */
+typedef struct LosslessTuning {
+    int groups;          /* context groups per plane, 1..LOSSLESS_MAX_GROUPS */
+    int transform;       /* 1: YCoCg-R for RGB(A); 0: none */
+    int predictor;       /* a PREDICTOR_* value (predictor.h) */
+    int zstd_level;
+} LosslessTuning;
+
+void lossless_default_tuning(LosslessTuning *t);
+/* lossless_encode with explicit choices (experiments, tests). */
+int lossless_encode_tuned(const void *pixels, uint32_t width, uint32_t height,
+                          uint32_t channels, uint32_t bit_depth, const LosslessTuning *t,
+                          StreamList *out);
+
+#endif

@@ -1,0 +1,49 @@
+/* Per-plane sample predictor of lossless mode v1 (docs/FORMAT.md 3.3).
+ *
+ * PREDICTOR_WEIGHTED: four sub-predictors (in 1/8 sample units) averaged with
+ * weights inversely proportional to each one's recent error around the
+ * pixel (the self-correcting predictor of JPEG XL), clamped to the
+ * neighbours when the neighbouring errors disagree in sign, then corrected by
+ * the mean recent error of its context (LOCO-I style bias cancellation).
+ * PREDICTOR_MED: the LOCO-I median edge detector, kept as the reference.
+ *
+ * Encoder and decoder run the exact same integer arithmetic: call
+ * predictor_predict(x), then predictor_update(x, actual value), for x = 0..
+ * width-1, then predictor_next_row(). */
+#ifndef LAT_PREDICTOR_H
+#define LAT_PREDICTOR_H
+#include <stdint.h>
+
+enum { PREDICTOR_WEIGHTED = 0, PREDICTOR_MED = 1, PREDICTOR_COUNT = 2 };
+
+#define PRED_SUB 4
+#define PRED_BIAS_CONTEXTS 96
+
+typedef struct PlanePredictor {
+    uint32_t width;
+    int kind;
+    int32_t lo, hi;                 /* sample range of the plane */
+    int first_row;
+    int32_t *val[2];                /* [0] row above, [1] current row; width each */
+    int32_t *terr[2];               /* final prediction - actual, 1/8 units */
+    uint32_t *serr[PRED_SUB][2];    /* |sub-prediction - actual|, 1/8 units */
+    int32_t bias_sum[PRED_BIAS_CONTEXTS];
+    int32_t bias_cnt[PRED_BIAS_CONTEXTS];
+    /* Scratch between predict and update of one sample. */
+    int64_t sub[PRED_SUB];
+    int64_t pred8;                  /* before bias correction */
+    int64_t final8;                 /* after correction and clamping */
+    int bias_ctx;
+} PlanePredictor;
+
+/* Allocates the row buffers. Returns 0 or LAT_ERR_OUT_OF_MEMORY. */
+int predictor_init(PlanePredictor *p, int kind, uint32_t width, int32_t lo, int32_t hi);
+void predictor_free(PlanePredictor *p);
+
+/* Predicts sample x of the current row, in [lo, hi]. *activity receives a
+ * non-negative measure of the local prediction difficulty. */
+int32_t predictor_predict(PlanePredictor *p, uint32_t x, uint32_t *activity);
+void predictor_update(PlanePredictor *p, uint32_t x, int32_t actual);
+void predictor_next_row(PlanePredictor *p);
+
+#endif

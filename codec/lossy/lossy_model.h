@@ -1,0 +1,26 @@
+/* The LossyModel behind lossy.h's opaque handle (internal to codec/lossy
+ * and the trainer's validation). */
+#ifndef LAT_LOSSY_MODEL_H
+#define LAT_LOSSY_MODEL_H
+#include <stdint.h>
+#include "lossy/lossy.h"
+#include "lossy/lossy_net.h"
+#include "lossy/model_file.h"
+
+struct LossyModel {
+    LossyNet net;
+    char id[LATM_ID_LEN + 1];
+    uint64_t hash;
+};
+
+/* Float passes behind lossy_analyze / lossy_synthesize, processed in tiles
+ * of `tile` latents per side (0: automatic; whole image when at most 96x96
+ * latents, else lossy_set_tile_size, default 64). y becomes [1, M, lh, lw]
+ * (unquantized latents, before the gains); x becomes [1, 3, 16*lh, 16*lw]
+ * (uncropped, unclamped). Return 0 or a LatError. */
+int lossy_analysis_float(const LossyModel *m, const uint8_t *pixels, uint32_t width,
+                         uint32_t height, uint32_t channels, int tile, Tensor *y);
+int lossy_synthesis_float(const LossyModel *m, const LossyLatents *lat, int tile, Tensor *x);
+void lossy_set_tile_size(int latents);
+
+#endif

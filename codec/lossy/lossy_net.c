@@ -1,0 +1,229 @@
+/* The lossy network: construction, parameter table, gains and the batch-1
+ * inference passes used by the codec. */
+#include "lossy/lossy_net.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void lossy_net_free(LossyNet *net)
+{
+    for (int i = 0; i < 4; i++) {
+        conv2d_free(&net->ga[i]);
+        deconv2d_free(&net->gs[i]);
+    }
+    for (int i = 0; i < 3; i++) {
+        gdn_free(&net->ga_gdn[i]);
+        gdn_free(&net->gs_gdn[i]);
+    }
+    param_free(&net->gain);
+    param_free(&net->igain);
+    prior_free(&net->prior);
+    memset(net, 0, sizeof *net);
+}
+
+int lossy_net_init(LossyNet *net, int n, int m, int levels, const float *lambdas, Rng *rng)
+{
+    memset(net, 0, sizeof *net);
+    if (n < 1 || n > LOSSY_MAX_N || m < 1 || m > LOSSY_MAX_M || levels < 1
+        || levels > LOSSY_MAX_LEVELS)
+        return -1;
+    net->n = n;
+    net->m = m;
+    net->levels = levels;
+    for (int l = 0; l < levels; l++)
+        net->lambda[l] = lambdas[l];
+    const int ga_in[4] = {3, n, n, n}, ga_out[4] = {n, n, n, m};
+    const int gs_in[4] = {m, n, n, n}, gs_out[4] = {n, n, n, 3};
+    int err = 0;
+    for (int i = 0; i < 4; i++) {
+        err |= conv2d_init(&net->ga[i], ga_in[i], ga_out[i], 5, 2, 2, rng);
+        err |= deconv2d_init(&net->gs[i], gs_in[i], gs_out[i], 5, 2, 2, 1, rng);
+    }
+    for (int i = 0; i < 3; i++) {
+        err |= gdn_init(&net->ga_gdn[i], n, 0);
+        err |= gdn_init(&net->gs_gdn[i], n, 1);
+    }
+    err |= param_alloc(&net->gain, (size_t)levels * m);
+    err |= param_alloc(&net->igain, (size_t)levels * m);
+    err |= prior_init(&net->prior, m, rng);
+    if (err) {
+        lossy_net_free(net);
+        return -1;
+    }
+    /* Start the levels apart: at high rate the best quantizer step scales as
+     * 1/sqrt(lambda), so gain ~ sqrt(lambda). */
+    double mean_log = 0;
+    for (int l = 0; l < levels; l++)
+        mean_log += log(lambdas[l] > 0 ? lambdas[l] : 1e-6) / levels;
+    for (int l = 0; l < levels; l++) {
+        float lg = (float)(0.5 * (log(lambdas[l] > 0 ? lambdas[l] : 1e-6) - mean_log));
+        for (int c = 0; c < m; c++) {
+            net->gain.v[(size_t)l * m + c] = lg;
+            net->igain.v[(size_t)l * m + c] = -lg;
+        }
+    }
+    return 0;
+}
+
+static void set_tensor(NetTensor *t, const char *name, Param *p, int ndim, int d0, int d1,
+                       int d2, int d3)
+{
+    snprintf(t->name, sizeof t->name, "%s", name);
+    t->ndim = ndim;
+    t->dims[0] = d0;
+    t->dims[1] = d1;
+    t->dims[2] = d2;
+    t->dims[3] = d3;
+    t->p = p;
+}
+
+void lossy_net_tensors(LossyNet *net, NetTensor t[LOSSY_TENSORS])
+{
+    int k = 0;
+    char name[16];
+    for (int i = 0; i < 4; i++) {
+        Conv2d *c = &net->ga[i];
+        snprintf(name, sizeof name, "ga%d.w", i);
+        set_tensor(&t[k++], name, &c->w, 4, c->cout, c->cin, 5, 5);
+        snprintf(name, sizeof name, "ga%d.b", i);
+        set_tensor(&t[k++], name, &c->b, 1, c->cout, 1, 1, 1);
+        if (i < 3) {
+            Gdn *g = &net->ga_gdn[i];
+            snprintf(name, sizeof name, "gdn%d.beta", i);
+            set_tensor(&t[k++], name, &g->beta_raw, 1, g->c, 1, 1, 1);
+            snprintf(name, sizeof name, "gdn%d.gamma", i);
+            set_tensor(&t[k++], name, &g->gamma_raw, 2, g->c, g->c, 1, 1);
+        }
+    }
+    for (int i = 0; i < 4; i++) {
+        Deconv2d *d = &net->gs[i];
+        snprintf(name, sizeof name, "gs%d.w", i);
+        set_tensor(&t[k++], name, &d->w, 4, d->cin, d->cout, 5, 5);
+        snprintf(name, sizeof name, "gs%d.b", i);
+        set_tensor(&t[k++], name, &d->b, 1, d->cout, 1, 1, 1);
+        if (i < 3) {
+            Gdn *g = &net->gs_gdn[i];
+            snprintf(name, sizeof name, "igdn%d.beta", i);
+            set_tensor(&t[k++], name, &g->beta_raw, 1, g->c, 1, 1, 1);
+            snprintf(name, sizeof name, "igdn%d.gamma", i);
+            set_tensor(&t[k++], name, &g->gamma_raw, 2, g->c, g->c, 1, 1);
+        }
+    }
+    set_tensor(&t[k++], "gain", &net->gain, 2, net->levels, net->m, 1, 1);
+    set_tensor(&t[k++], "igain", &net->igain, 2, net->levels, net->m, 1, 1);
+    set_tensor(&t[k++], "prior.matrices", &net->prior.matrices, 2, net->m, PRIOR_NMAT, 1, 1);
+    set_tensor(&t[k++], "prior.biases", &net->prior.biases, 2, net->m, PRIOR_NBIAS, 1, 1);
+    set_tensor(&t[k++], "prior.factors", &net->prior.factors, 2, net->m, PRIOR_NFAC, 1, 1);
+}
+
+size_t lossy_net_param_count(LossyNet *net)
+{
+    NetTensor t[LOSSY_TENSORS];
+    lossy_net_tensors(net, t);
+    size_t n = 0;
+    for (int i = 0; i < LOSSY_TENSORS; i++)
+        n += t[i].p->n;
+    return n;
+}
+
+double lossy_level_position(int levels, int quality)
+{
+    if (quality < 0)
+        quality = 0;
+    if (quality > 100)
+        quality = 100;
+    return (double)(levels - 1) * quality / 100.0;
+}
+
+void lossy_net_gains(const LossyNet *net, double pos, float *g, float *ig)
+{
+    const int m = net->m;
+    if (pos < 0)
+        pos = 0;
+    if (pos > net->levels - 1)
+        pos = net->levels - 1;
+    int a = (int)floor(pos);
+    if (a >= net->levels - 1)
+        a = net->levels > 1 ? net->levels - 2 : 0;
+    const int b = net->levels > 1 ? a + 1 : a;
+    const double t = pos - a;
+    for (int c = 0; c < m; c++) {
+        double lg = (1 - t) * net->gain.v[(size_t)a * m + c] + t * net->gain.v[(size_t)b * m + c];
+        double lig = (1 - t) * net->igain.v[(size_t)a * m + c]
+                   + t * net->igain.v[(size_t)b * m + c];
+        g[c] = (float)exp(lg);
+        ig[c] = (float)exp(lig);
+    }
+}
+
+/* Each stage: conv (or deconv) from `in` into a, then GDN from a into b;
+ * b is the next stage's input. a is reshaped only while b is not in use as
+ * an input and vice versa. */
+int lossy_net_analysis(const LossyNet *net, const Tensor *x, Tensor *y, NnScratch *s)
+{
+    int h = x->h, w = x->w, oh, ow;
+    Tensor *a = tensor_new(0, 0, 0, 0), *b = tensor_new(0, 0, 0, 0);
+    int err = (!a || !b) ? -1 : 0;
+    const Tensor *in = x;
+    for (int i = 0; i < 3 && !err; i++) {
+        conv2d_out_size(&net->ga[i], h, w, &oh, &ow);
+        if (tensor_reshape(a, 1, net->n, oh, ow) < 0) {
+            err = -1;
+            break;
+        }
+        conv2d_forward(&net->ga[i], in, a, s);
+        if (tensor_reshape(b, 1, net->n, oh, ow) < 0) {
+            err = -1;
+            break;
+        }
+        gdn_forward(&net->ga_gdn[i], a, b, s);
+        in = b;
+        h = oh;
+        w = ow;
+    }
+    if (!err) {
+        conv2d_out_size(&net->ga[3], h, w, &oh, &ow);
+        if (tensor_reshape(y, 1, net->m, oh, ow) < 0)
+            err = -1;
+        else
+            conv2d_forward(&net->ga[3], in, y, s);
+    }
+    tensor_free(a);
+    tensor_free(b);
+    return err;
+}
+
+int lossy_net_synthesis(const LossyNet *net, const Tensor *y_in, Tensor *x, NnScratch *s)
+{
+    int h = y_in->h, w = y_in->w, oh, ow;
+    Tensor *a = tensor_new(0, 0, 0, 0), *b = tensor_new(0, 0, 0, 0);
+    int err = (!a || !b) ? -1 : 0;
+    const Tensor *in = y_in;
+    for (int i = 0; i < 3 && !err; i++) {
+        deconv2d_out_size(&net->gs[i], h, w, &oh, &ow);
+        if (tensor_reshape(a, 1, net->n, oh, ow) < 0) {
+            err = -1;
+            break;
+        }
+        deconv2d_forward(&net->gs[i], in, a, s);
+        if (tensor_reshape(b, 1, net->n, oh, ow) < 0) {
+            err = -1;
+            break;
+        }
+        gdn_forward(&net->gs_gdn[i], a, b, s);
+        in = b;
+        h = oh;
+        w = ow;
+    }
+    if (!err) {
+        deconv2d_out_size(&net->gs[3], h, w, &oh, &ow);
+        if (tensor_reshape(x, 1, 3, oh, ow) < 0)
+            err = -1;
+        else
+            deconv2d_forward(&net->gs[3], in, x, s);
+    }
+    tensor_free(a);
+    tensor_free(b);
+    return err;
+}

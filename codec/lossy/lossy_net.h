@@ -1,0 +1,69 @@
+/* The lossy model's network: Balle 2018 factorized-prior autoencoder with
+ * gain units for variable rate (docs/FORMAT.md section 5).
+ *
+ *   g_a: conv5x5/2 (3->N) GDN, conv5x5/2 (N->N) GDN, conv5x5/2 (N->N) GDN,
+ *        conv5x5/2 (N->M)
+ *   g_s: deconv5x5/2 (M->N) IGDN, deconv (N->N) IGDN, deconv (N->N) IGDN,
+ *        deconv5x5/2 (N->3)
+ *   level l: y_hat = round(y * gain_l), decoder input = y_hat * igain_l,
+ *   gains stored as natural logs ([levels][M]).
+ *
+ * Images are planar float RGB in [0, 1]; H and W of g_a inputs must be
+ * multiples of 16 (callers pad). Shared by the codec (inference, batch 1)
+ * and the trainer (which runs its own batched forward/backward over the
+ * same layers). */
+#ifndef LAT_LOSSY_NET_H
+#define LAT_LOSSY_NET_H
+#include "nn/nn.h"
+#include "lossy/prior.h"
+
+#define LOSSY_MAX_LEVELS 16
+#define LOSSY_MAX_N 1024
+#define LOSSY_MAX_M 1024
+#define LOSSY_TENSORS 33     /* parameter tensors in a model file */
+
+typedef struct LossyNet {
+    int n, m, levels;
+    float lambda[LOSSY_MAX_LEVELS];
+    Conv2d ga[4];
+    Gdn ga_gdn[3];
+    Deconv2d gs[4];
+    Gdn gs_gdn[3];          /* inverse GDN */
+    Param gain;             /* [levels][m], log of the encoder gains */
+    Param igain;            /* [levels][m], log of the decoder (inverse) gains */
+    Prior prior;
+} LossyNet;
+
+/* Allocates and initialises all layers (random init from rng). gains are
+ * initialised to 0.5*ln(lambda_l / lambda_geomean) so levels start apart,
+ * igain = -gain. Returns 0 or -1 (out of memory; net is freed). */
+int lossy_net_init(LossyNet *net, int n, int m, int levels, const float *lambdas, Rng *rng);
+void lossy_net_free(LossyNet *net);
+
+/* One parameter tensor in file order: name, shape and storage. */
+typedef struct NetTensor {
+    char name[16];
+    int ndim;
+    int dims[4];
+    Param *p;
+} NetTensor;
+
+/* Fills t[LOSSY_TENSORS] in the order of the model file. The first
+ * LOSSY_TENSORS - 3 tensors are the transforms and gains; the last 3 are
+ * the prior. */
+void lossy_net_tensors(LossyNet *net, NetTensor t[LOSSY_TENSORS]);
+size_t lossy_net_param_count(LossyNet *net);
+
+/* Continuous level position for quality q in [0, 100] (FORMAT.md 4). */
+double lossy_level_position(int levels, int quality);
+/* Encoder gains g[m] and decoder gains ig[m] at a continuous level position
+ * (log-linear interpolation between adjacent levels). */
+void lossy_net_gains(const LossyNet *net, double pos, float *g, float *ig);
+
+/* Inference, batch 1. x [1, 3, H, W] (H, W multiples of 16) -> y [1, M, H/16,
+ * W/16]; y_in [1, M, h, w] -> x [1, 3, 16h, 16w]. y / x are reshaped by the
+ * call. Return 0 or -1 (out of memory). */
+int lossy_net_analysis(const LossyNet *net, const Tensor *x, Tensor *y, NnScratch *s);
+int lossy_net_synthesis(const LossyNet *net, const Tensor *y_in, Tensor *x, NnScratch *s);
+
+#endif

@@ -1,0 +1,53 @@
+/* Internal helpers shared by the nn/ layer files (not part of the contract).
+ *
+ * im2col / col2im operate on one image [C, H, W] and a band of output rows
+ * [oh0, oh1) of a convolution with kernel k, stride, pad and output width OW.
+ * The column matrix is [C*k*k, (oh1-oh0)*OW] row-major; row index is
+ * (c*k + ki)*k + kj, column index (oh-oh0)*OW + ow. */
+#ifndef LAT_NN_INTERNAL_H
+#define LAT_NN_INTERNAL_H
+
+#include <stddef.h>
+
+#include "nn.h"
+
+typedef struct NnGeom {
+    int c, h, w;          /* image being sampled (im2col) / scattered into (col2im) */
+    int k, stride, pad;
+    int oh, ow;           /* conv output size */
+} NnGeom;
+
+/* Writes the column band for output rows [oh0, oh1). */
+void nn_im2col(const NnGeom *g, const float *img, int oh0, int oh1, float *col);
+/* Adds the column band for output rows [oh0, oh1) back into img. */
+void nn_col2im(const NnGeom *g, const float *col, int oh0, int oh1, float *img);
+
+/* Output rows per band so that a [rows_k, band*ow] column buffer stays within
+ * the scratch budget, but with at least min_cols columns (band*ow) when the
+ * image has them; at least 1 and at most oh rows. */
+int nn_band_rows(size_t rows_k, int ow, int oh, int min_cols);
+
+/* Minimum GEMM columns per band for a convolution, whose column matrix is
+ * sgemm's B operand: narrower bands measured clearly slower with 2 threads
+ * (OpenBLAS splits the columns between threads). */
+#define NN_CONV_MIN_COLS 4096
+
+/* Adds b[c] to every element of channel c of one image [C, HW]. */
+void nn_add_bias(float *y, const float *b, int c, size_t hw);
+/* Sets every element of channel c of one image [C, HW] to b[c]: the start of
+ * a layer output that the GEMMs then accumulate into. */
+void nn_set_bias(float *y, const float *b, int c, size_t hw);
+/* g[c] += sum over the channel's hw elements (double accumulation). */
+void nn_accum_bias_grad(const float *dy, float *g, int c, size_t hw);
+
+/* Fills v[n] with uniform samples in [-bound, bound) (weight initialisation). */
+void nn_init_uniform(float *v, size_t n, float bound, Rng *rng);
+
+/* Whether a and b have the same shape [N, C, H, W]. */
+int nn_same_shape(const Tensor *a, const Tensor *b);
+
+/* cblas_sgemm (row-major) with optional profiling (see nn_profile_enable). */
+void nn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
+              const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
+
+#endif

@@ -1,0 +1,591 @@
+/* The trainer: minibatch sampling, batched forward/backward of the lossy
+ * network with gain units and the factorized prior, Adam with a cosine
+ * learning-rate decay by step count, validation and checkpoints. */
+#include "train/train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "lat.h"
+#include "lossy/lossy.h"
+#include "lossy/lossy_latents.h"
+#include "lossy/lossy_net.h"
+#include "lossy/model_file.h"
+#include "train/train_data.h"
+
+#define NET_PARAMS (LOSSY_TENSORS - 3)   /* transforms + gains; the last 3 are the prior */
+
+struct Trainer {
+    TrainConfig cfg;
+    LossyNet net;
+    Adam adam_net, adam_prior;
+    Param *params[LOSSY_TENSORS];
+    long step;
+    Rng rng;
+    ImageSet train;          /* every scale copy of every training image */
+    int train_originals;
+    ImageSet val;            /* center crops of validation images */
+    NnScratch scratch;
+    int *level;              /* [batch] */
+    /* Activations (shapes for the configured batch and crop). */
+    Tensor *x, *ga_a[4], *ga_g[3];   /* ga_a[3] = y */
+    Tensor *y_rate, *z;              /* y*g + u (rate), decoder input */
+    Tensor *gs_a[4], *gs_g[3];       /* gs_a[3] = x_hat */
+    /* Gradients. */
+    Tensor *d_ga_a[4], *d_ga_g[3], *d_z, *d_gs_a[4], *d_gs_g[3];
+    float *d_rate;                   /* one latent plane */
+};
+
+void train_default_config(TrainConfig *c)
+{
+    static const float lambdas[7] = {0.0018f, 0.0035f, 0.0067f, 0.0130f, 0.0250f, 0.0483f, 0.0932f};
+    memset(c, 0, sizeof *c);
+    c->n = 64;
+    c->m = 96;
+    c->levels = 7;
+    memcpy(c->lambdas, lambdas, sizeof lambdas);
+    c->batch = 8;
+    c->crop = 128;
+    c->lr = 1e-3f;
+    c->lr_min = 1e-4f;
+    c->decay_start = 15000;
+    c->decay_steps = 30000;
+    c->prior_lr_mult = 1.0f;
+    c->clip = 1.0f;
+    c->min_scale = 0.5f;
+    c->scale_copies = 3;
+    c->ste = 0;
+    c->seed = 1;
+    c->threads = 2;
+    snprintf(c->model_id, sizeof c->model_id, "photo-f%dm%d-v1", c->n, c->m);
+}
+
+void train_set_threads(int n) { nn_set_threads(n); }
+
+static void free_tensors(Trainer *t)
+{
+    Tensor **all[] = {&t->x, &t->y_rate, &t->z, &t->d_z};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        tensor_free(*all[i]);
+        *all[i] = NULL;
+    }
+    for (int i = 0; i < 4; i++) {
+        tensor_free(t->ga_a[i]);
+        tensor_free(t->gs_a[i]);
+        tensor_free(t->d_ga_a[i]);
+        tensor_free(t->d_gs_a[i]);
+    }
+    for (int i = 0; i < 3; i++) {
+        tensor_free(t->ga_g[i]);
+        tensor_free(t->gs_g[i]);
+        tensor_free(t->d_ga_g[i]);
+        tensor_free(t->d_gs_g[i]);
+    }
+    free(t->d_rate);
+    free(t->level);
+}
+
+static int alloc_tensors(Trainer *t)
+{
+    const int b = t->cfg.batch, c = t->cfg.crop, n = t->net.n, m = t->net.m;
+    int err = 0;
+#define NEW(p, C, S) do { p = tensor_new(b, C, S, S); err |= !p; } while (0)
+    NEW(t->x, 3, c);
+    for (int i = 0; i < 3; i++) {
+        NEW(t->ga_a[i], n, c >> (i + 1));
+        NEW(t->ga_g[i], n, c >> (i + 1));
+        NEW(t->d_ga_a[i], n, c >> (i + 1));
+        NEW(t->d_ga_g[i], n, c >> (i + 1));
+        NEW(t->gs_a[i], n, c >> (3 - i));
+        NEW(t->gs_g[i], n, c >> (3 - i));
+        NEW(t->d_gs_a[i], n, c >> (3 - i));
+        NEW(t->d_gs_g[i], n, c >> (3 - i));
+    }
+    NEW(t->ga_a[3], m, c >> 4);
+    NEW(t->d_ga_a[3], m, c >> 4);
+    NEW(t->y_rate, m, c >> 4);
+    NEW(t->z, m, c >> 4);
+    NEW(t->d_z, m, c >> 4);
+    NEW(t->gs_a[3], 3, c);
+    NEW(t->d_gs_a[3], 3, c);
+#undef NEW
+    t->d_rate = malloc(sizeof(float) * (size_t)(c >> 4) * (c >> 4));
+    t->level = malloc(sizeof(int) * (size_t)b);
+    return (err || !t->d_rate || !t->level) ? -1 : 0;
+}
+
+void trainer_free(Trainer *t)
+{
+    if (!t)
+        return;
+    free_tensors(t);
+    adam_free(&t->adam_net);
+    adam_free(&t->adam_prior);
+    lossy_net_free(&t->net);
+    image_set_free(&t->train);
+    image_set_free(&t->val);
+    nn_scratch_free(&t->scratch);
+    free(t);
+}
+
+/* Copies checkpoint moments into the two Adam instances (file order). */
+static void load_moments(Trainer *t, const ModelOptState *o)
+{
+    size_t at = 0;
+    for (int i = 0; i < LOSSY_TENSORS; i++) {
+        Adam *a = i < NET_PARAMS ? &t->adam_net : &t->adam_prior;
+        int k = i < NET_PARAMS ? i : i - NET_PARAMS;
+        size_t n = t->params[i]->n;
+        memcpy(a->m[k], o->m + at, n * sizeof(float));
+        memcpy(a->v[k], o->v + at, n * sizeof(float));
+        at += n;
+    }
+    t->adam_net.t = (long)o->adam_t;
+    t->adam_prior.t = (long)o->adam_t;
+}
+
+int trainer_new(Trainer **out, const TrainConfig *cfg, const uint8_t *resume, size_t resume_size)
+{
+    *out = NULL;
+    if (cfg->batch < 1 || cfg->crop < 16 || cfg->crop % 16 != 0 || cfg->scale_copies < 1
+        || cfg->min_scale <= 0 || cfg->min_scale > 1)
+        return LAT_ERR_INVALID_ARGUMENT;
+    Trainer *t = calloc(1, sizeof *t);
+    if (!t)
+        return LAT_ERR_OUT_OF_MEMORY;
+    t->cfg = *cfg;
+    if (cfg->threads > 0)
+        nn_set_threads(cfg->threads);
+    rng_seed(&t->rng, cfg->seed);
+    ModelOptState opt = {0};
+    int err;
+    if (resume) {
+        char id[LATM_ID_LEN + 1];
+        uint64_t hash, steps = 0;
+        err = model_file_read(resume, resume_size, &t->net, id, &hash, &steps, &opt, NULL, 0);
+        if (err < 0) {
+            free(t);
+            return err;
+        }
+        t->step = (long)steps;
+        /* Continue the same random stream no matter where we resume. */
+        rng_seed(&t->rng, cfg->seed ^ (steps * 0x9E3779B97F4A7C15ull));
+    } else {
+        if (cfg->levels < 1 || cfg->levels > TRAIN_MAX_LEVELS
+            || lossy_net_init(&t->net, cfg->n, cfg->m, cfg->levels, cfg->lambdas, &t->rng) < 0) {
+            free(t);
+            return cfg->levels < 1 || cfg->levels > TRAIN_MAX_LEVELS ? LAT_ERR_INVALID_ARGUMENT
+                                                                    : LAT_ERR_OUT_OF_MEMORY;
+        }
+    }
+    NetTensor nt[LOSSY_TENSORS];
+    lossy_net_tensors(&t->net, nt);
+    for (int i = 0; i < LOSSY_TENSORS; i++)
+        t->params[i] = nt[i].p;
+    err = LAT_ERR_OUT_OF_MEMORY;
+    if (adam_init(&t->adam_net, t->params, NET_PARAMS) < 0
+        || adam_init(&t->adam_prior, t->params + NET_PARAMS, 3) < 0 || alloc_tensors(t) < 0)
+        goto fail;
+    t->adam_net.clip_norm = cfg->clip;
+    t->adam_prior.clip_norm = cfg->clip;
+    if (opt.count > 0)
+        load_moments(t, &opt);
+    model_opt_state_free(&opt);
+    *out = t;
+    return 0;
+fail:
+    model_opt_state_free(&opt);
+    trainer_free(t);
+    return err;
+}
+
+int trainer_add_image(Trainer *t, const uint8_t *rgb, int width, int height, int validation)
+{
+    if (!rgb || width < 1 || height < 1)
+        return LAT_ERR_INVALID_ARGUMENT;
+    if (validation) {
+        int cw = (width < 512 ? width : 512) / 16 * 16, ch = (height < 512 ? height : 512) / 16 * 16;
+        if (cw < 16 || ch < 16)
+            return 1;
+        uint8_t *crop = malloc((size_t)cw * ch * 3);
+        if (!crop)
+            return LAT_ERR_OUT_OF_MEMORY;
+        const int x0 = (width - cw) / 2, y0 = (height - ch) / 2;
+        for (int r = 0; r < ch; r++)
+            memcpy(crop + (size_t)r * cw * 3, rgb + ((size_t)(y0 + r) * width + x0) * 3,
+                   (size_t)cw * 3);
+        int e = image_set_add(&t->val, crop, cw, ch);
+        free(crop);
+        return e < 0 ? LAT_ERR_OUT_OF_MEMORY : 0;
+    }
+    const int crop = t->cfg.crop;
+    if (width < crop || height < crop)
+        return 1;
+    if (image_set_add(&t->train, rgb, width, height) < 0)
+        return LAT_ERR_OUT_OF_MEMORY;
+    t->train_originals++;
+    /* Downscaled copies, evenly spaced in [min_scale, 1). */
+    for (int k = 1; k < t->cfg.scale_copies; k++) {
+        double s = 1.0 - (1.0 - t->cfg.min_scale) * k / (t->cfg.scale_copies - 1);
+        int dw = (int)lround(width * s), dh = (int)lround(height * s);
+        if (dw < crop || dh < crop)
+            break;
+        uint8_t *small = image_downscale(rgb, width, height, dw, dh);
+        if (!small)
+            return LAT_ERR_OUT_OF_MEMORY;
+        int e = image_set_add(&t->train, small, dw, dh);
+        free(small);
+        if (e < 0)
+            return LAT_ERR_OUT_OF_MEMORY;
+    }
+    return 0;
+}
+
+int trainer_image_count(const Trainer *t, int validation)
+{
+    return validation ? t->val.count : t->train_originals;
+}
+
+long trainer_steps_done(const Trainer *t) { return t->step; }
+
+double trainer_lr_at(const Trainer *t, long step)
+{
+    const TrainConfig *c = &t->cfg;
+    if (step < c->decay_start)
+        return c->lr;
+    if (c->decay_steps <= 0 || step >= c->decay_start + c->decay_steps)
+        return c->lr_min;
+    double f = (double)(step - c->decay_start) / c->decay_steps;
+    return c->lr_min + 0.5 * (c->lr - c->lr_min) * (1.0 + cos(3.14159265358979 * f));
+}
+
+void trainer_arch(const Trainer *t, int *n, int *m, int *levels, float *lambdas)
+{
+    *n = t->net.n;
+    *m = t->net.m;
+    *levels = t->net.levels;
+    if (lambdas)
+        memcpy(lambdas, t->net.lambda, sizeof(float) * (size_t)t->net.levels);
+}
+
+size_t trainer_param_count(Trainer *t) { return lossy_net_param_count(&t->net); }
+
+static void sample_batch(Trainer *t)
+{
+    const int b = t->cfg.batch, c = t->cfg.crop;
+    const size_t per = (size_t)3 * c * c;
+    for (int s = 0; s < b; s++) {
+        const TrainImage *im = &t->train.img[rng_u32(&t->rng) % (uint32_t)t->train.count];
+        int x0 = (int)(rng_u32(&t->rng) % (uint32_t)(im->w - c + 1));
+        int y0 = (int)(rng_u32(&t->rng) % (uint32_t)(im->h - c + 1));
+        int flip = (int)(rng_u32(&t->rng) & 1);
+        image_crop_planar(im, x0, y0, c, flip, t->x->data + per * s);
+        t->level[s] = (int)(rng_u32(&t->rng) % (uint32_t)t->net.levels);
+    }
+}
+
+/* Forward and backward of the sampled minibatch: accumulates every
+ * parameter gradient of the mean loss; returns the loss, the total bits
+ * and the summed per-sample MSE. */
+static double forward_backward(Trainer *t, double *bits_out, double *mse_out)
+{
+    LossyNet *net = &t->net;
+    NnScratch *s = &t->scratch;
+    const int B = t->cfg.batch, C = t->cfg.crop, M = net->m;
+
+    /* ---- forward ---- */
+    const Tensor *in = t->x;
+    for (int i = 0; i < 3; i++) {
+        conv2d_forward(&net->ga[i], in, t->ga_a[i], s);
+        gdn_forward(&net->ga_gdn[i], t->ga_a[i], t->ga_g[i], s);
+        in = t->ga_g[i];
+    }
+    conv2d_forward(&net->ga[3], in, t->ga_a[3], s);
+    const Tensor *y = t->ga_a[3];
+    const size_t hw = (size_t)y->h * y->w;
+    const double pixels = (double)C * C;
+    const float rate_scale = (float)(1.0 / (B * pixels));
+    double bits_total = 0;
+    /* Gains, quantization and the rate (with its backward: it needs only y). */
+    tensor_zero(t->d_ga_a[3]);
+    for (int b = 0; b < B; b++) {
+        const int l = t->level[b];
+        for (int k = 0; k < M; k++) {
+            const float lg = net->gain.v[(size_t)l * M + k], lig = net->igain.v[(size_t)l * M + k];
+            const float g = expf(lg), ig = expf(lig);
+            const float *yp = y->data + ((size_t)b * M + k) * hw;
+            float *yr = t->y_rate->data + ((size_t)b * M + k) * hw;
+            float *zp = t->z->data + ((size_t)b * M + k) * hw;
+            for (size_t i = 0; i < hw; i++) {
+                const float v = yp[i] * g;
+                yr[i] = v + rng_uniform(&t->rng) - 0.5f;
+                zp[i] = (t->cfg.ste ? rintf(v) : yr[i]) * ig;
+            }
+            bits_total += prior_bits_backward(&net->prior, k, yr, hw, rate_scale, t->d_rate);
+            float *dy = t->d_ga_a[3]->data + ((size_t)b * M + k) * hw;
+            double dg = 0;
+            for (size_t i = 0; i < hw; i++) {
+                dy[i] += t->d_rate[i] * g;
+                dg += (double)t->d_rate[i] * yp[i];
+            }
+            net->gain.g[(size_t)l * M + k] += (float)(dg * g);
+        }
+    }
+    in = t->z;
+    for (int i = 0; i < 3; i++) {
+        deconv2d_forward(&net->gs[i], in, t->gs_a[i], s);
+        gdn_forward(&net->gs_gdn[i], t->gs_a[i], t->gs_g[i], s);
+        in = t->gs_g[i];
+    }
+    deconv2d_forward(&net->gs[3], in, t->gs_a[3], s);
+
+    /* ---- distortion and its gradient ---- */
+    const Tensor *xh = t->gs_a[3];
+    const size_t per = (size_t)3 * C * C;
+    double mse_sum = 0, loss = 0;
+    for (int b = 0; b < B; b++) {
+        const float *xp = t->x->data + per * b, *hp = xh->data + per * b;
+        float *d = t->d_gs_a[3]->data + per * b;
+        double se = 0;
+        for (size_t i = 0; i < per; i++) {
+            double e = (double)hp[i] - xp[i];
+            se += e * e;
+        }
+        const double mse = se / per;
+        const double lam = net->lambda[t->level[b]] * 255.0 * 255.0;
+        const float coef = (float)(lam * 2.0 / per / B);
+        for (size_t i = 0; i < per; i++)
+            d[i] = coef * (hp[i] - xp[i]);
+        mse_sum += mse;
+        loss += lam * mse;
+    }
+    loss = (loss + bits_total / pixels) / B;
+
+    /* ---- backward through g_s ---- */
+    for (int i = 3; i >= 0; i--) {
+        const Tensor *xin = i > 0 ? t->gs_g[i - 1] : t->z;
+        Tensor *dxin = i > 0 ? t->d_gs_g[i - 1] : t->d_z;
+        deconv2d_backward(&net->gs[i], xin, t->d_gs_a[i], dxin, s);
+        if (i > 0)
+            gdn_backward(&net->gs_gdn[i - 1], t->gs_a[i - 1], t->d_gs_g[i - 1], t->d_gs_a[i - 1], s);
+    }
+    /* ---- through the gains (straight-through rounding) ---- */
+    for (int b = 0; b < B; b++) {
+        const int l = t->level[b];
+        for (int k = 0; k < M; k++) {
+            const float g = expf(net->gain.v[(size_t)l * M + k]);
+            const float ig = expf(net->igain.v[(size_t)l * M + k]);
+            const size_t off = ((size_t)b * M + k) * hw;
+            const float *yp = y->data + off, *dz = t->d_z->data + off, *zp = t->z->data + off;
+            float *dy = t->d_ga_a[3]->data + off;
+            double dg = 0, dig = 0;
+            for (size_t i = 0; i < hw; i++) {
+                dy[i] += dz[i] * ig * g;
+                dg += (double)dz[i] * ig * yp[i];
+                dig += (double)dz[i] * zp[i];   /* z = q * ig, so dz/d(log ig) = z */
+            }
+            net->gain.g[(size_t)l * M + k] += (float)(dg * g);
+            net->igain.g[(size_t)l * M + k] += (float)dig;
+        }
+    }
+    /* ---- backward through g_a ---- */
+    for (int i = 3; i >= 0; i--) {
+        const Tensor *xin = i > 0 ? t->ga_g[i - 1] : t->x;
+        Tensor *dxin = i > 0 ? t->d_ga_g[i - 1] : NULL;
+        conv2d_backward(&net->ga[i], xin, t->d_ga_a[i], dxin, s);
+        if (i > 0)
+            gdn_backward(&net->ga_gdn[i - 1], t->ga_a[i - 1], t->d_ga_g[i - 1], t->d_ga_a[i - 1], s);
+    }
+
+    *bits_out = bits_total;
+    *mse_out = mse_sum;
+    return loss;
+}
+
+double trainer_loss_and_gradients(Trainer *t, uint64_t seed)
+{
+    rng_seed(&t->rng, seed);
+    sample_batch(t);
+    double bits, mse;
+    return forward_backward(t, &bits, &mse);
+}
+
+int trainer_step(Trainer *t, TrainStats *st)
+{
+    if (t->train.count == 0)
+        return LAT_ERR_INVALID_ARGUMENT;
+    const int B = t->cfg.batch, C = t->cfg.crop;
+    const double pixels = (double)C * C;
+    sample_batch(t);
+    double bits_total, mse_sum;
+    const double loss = forward_backward(t, &bits_total, &mse_sum);
+
+    /* ---- update, unless something overflowed (then the step is dropped) ---- */
+    double gsum = 0;
+    for (int i = 0; i < LOSSY_TENSORS; i++)
+        for (size_t j = 0; j < t->params[i]->n; j++)
+            gsum += (double)t->params[i]->g[j] * t->params[i]->g[j];
+    if (!isfinite(loss) || !isfinite(gsum)) {
+        for (int i = 0; i < LOSSY_TENSORS; i++)
+            memset(t->params[i]->g, 0, t->params[i]->n * sizeof(float));
+        return LAT_ERR_INTERNAL;
+    }
+    const double lr = trainer_lr_at(t, t->step);
+    t->adam_net.lr = (float)lr;
+    t->adam_prior.lr = (float)(lr * t->cfg.prior_lr_mult);
+    float gn = adam_step(&t->adam_net);
+    adam_step(&t->adam_prior);
+    t->step++;
+    if (st) {
+        const double mse = mse_sum / B;
+        st->step = t->step;
+        st->loss = loss;
+        st->bpp = bits_total / pixels / B;
+        st->psnr = mse > 0 ? 10.0 * log10(1.0 / mse) : 99.0;
+        st->grad_norm = gn;
+        st->lr = lr;
+    }
+    return 0;
+}
+
+/* Bytes the latents cost in a .lat file: the lossy streams, each as a zstd
+ * frame (level 19) plus its 20-byte stream-table entry. -1 on failure. */
+static double coded_bytes(const LossyLatents *lat)
+{
+    StreamList *sl = calloc(1, sizeof *sl);
+    if (!sl || lossy_latents_to_streams(lat, LOSSY_ZSTD_LEVEL, sl) < 0) {
+        if (sl)
+            streams_free(sl);
+        free(sl);
+        return -1;
+    }
+    double total = 0;
+    for (uint32_t i = 0; i < sl->count && total >= 0; i++) {
+        size_t cap = ZSTD_compressBound(sl->s[i].size);
+        void *buf = malloc(cap);
+        size_t c = buf ? ZSTD_compress(buf, cap, sl->s[i].data, sl->s[i].size, LOSSY_ZSTD_LEVEL) : 0;
+        total = (!buf || ZSTD_isError(c)) ? -1 : total + (double)c + 20;
+        free(buf);
+    }
+    streams_free(sl);
+    free(sl);
+    return total;
+}
+
+int trainer_validate(Trainer *t, double level_pos, ValStats *vs)
+{
+    memset(vs, 0, sizeof *vs);
+    const LossyNet *net = &t->net;
+    const int M = net->m;
+    Tensor *x = tensor_new(0, 0, 0, 0), *y = tensor_new(0, 0, 0, 0), *xh = tensor_new(0, 0, 0, 0);
+    float *g = malloc(sizeof(float) * (size_t)M), *ig = malloc(sizeof(float) * (size_t)M);
+    int err = LAT_ERR_OUT_OF_MEMORY;
+    if (!x || !y || !xh || !g || !ig)
+        goto done;
+    lossy_net_gains(net, level_pos, g, ig);
+    double bpp_sum = 0, psnr_sum = 0, coded_sum = 0;
+    for (int i = 0; i < t->val.count; i++) {
+        const TrainImage *im = &t->val.img[i];
+        if (tensor_reshape(x, 1, 3, im->h, im->w) < 0)
+            goto done;
+        const size_t plane = (size_t)im->w * im->h;
+        for (size_t p = 0; p < plane; p++)
+            for (int k = 0; k < 3; k++)
+                x->data[k * plane + p] = im->rgb[p * 3 + k] * (1.0f / 255.0f);
+        if (lossy_net_analysis(net, x, y, &t->scratch) < 0)
+            goto done;
+        const size_t hw = (size_t)y->h * y->w;
+        double bits = 0;
+        LossyLatents lat = {.c = M, .h = y->h, .w = y->w, .quality = 0};
+        lat.q = malloc(sizeof(int32_t) * M * hw);
+        if (!lat.q)
+            goto done;
+        for (int k = 0; k < M; k++) {
+            float *yp = y->data + k * hw;
+            for (size_t p = 0; p < hw; p++) {
+                yp[p] = rintf(yp[p] * g[k]);
+                float c = yp[p] < -LOSSY_Q_MAX ? -LOSSY_Q_MAX : (yp[p] > LOSSY_Q_MAX ? LOSSY_Q_MAX : yp[p]);
+                lat.q[k * hw + p] = (int32_t)c;
+            }
+            bits += prior_bits(&net->prior, k, yp, hw);
+            for (size_t p = 0; p < hw; p++)
+                yp[p] *= ig[k];
+        }
+        const double coded = coded_bytes(&lat);
+        lossy_latents_free(&lat);
+        if (coded < 0)
+            goto done;
+        coded_sum += coded * 8 / ((double)im->w * im->h);
+        if (lossy_net_synthesis(net, y, xh, &t->scratch) < 0)
+            goto done;
+        double se = 0;
+        for (size_t p = 0; p < plane; p++)
+            for (int k = 0; k < 3; k++) {
+                float v = xh->data[k * plane + p] * 255.0f;
+                v = !(v >= 0) ? 0 : (v > 255 ? 255 : v);
+                double e = (double)lrintf(v) - im->rgb[p * 3 + k];
+                se += e * e;
+            }
+        const double mse = se / (3.0 * plane);
+        bpp_sum += bits / plane;
+        psnr_sum += mse > 0 ? 10.0 * log10(255.0 * 255.0 / mse) : 99.0;
+    }
+    vs->images = t->val.count;
+    if (t->val.count > 0) {
+        vs->bpp = bpp_sum / t->val.count;
+        vs->coded_bpp = coded_sum / t->val.count;
+        vs->psnr = psnr_sum / t->val.count;
+    }
+    err = 0;
+done:
+    tensor_free(x);
+    tensor_free(y);
+    tensor_free(xh);
+    free(g);
+    free(ig);
+    return err;
+}
+
+int trainer_serialize(Trainer *t, int with_optimizer, const char *note, uint8_t **out,
+                      size_t *out_size)
+{
+    ModelOptState opt = {0};
+    if (with_optimizer) {
+        size_t total = lossy_net_param_count(&t->net);
+        opt.count = total;
+        opt.adam_t = (uint64_t)t->adam_net.t;
+        opt.m = malloc(sizeof(float) * total);
+        opt.v = malloc(sizeof(float) * total);
+        if (!opt.m || !opt.v) {
+            model_opt_state_free(&opt);
+            return LAT_ERR_OUT_OF_MEMORY;
+        }
+        size_t at = 0;
+        for (int i = 0; i < LOSSY_TENSORS; i++) {
+            Adam *a = i < NET_PARAMS ? &t->adam_net : &t->adam_prior;
+            int k = i < NET_PARAMS ? i : i - NET_PARAMS;
+            size_t n = t->params[i]->n;
+            memcpy(opt.m + at, a->m[k], n * sizeof(float));
+            memcpy(opt.v + at, a->v[k], n * sizeof(float));
+            at += n;
+        }
+    }
+    int err = model_file_write(&t->net, t->cfg.model_id, note, (uint64_t)t->step,
+                               with_optimizer ? &opt : NULL, out, out_size);
+    model_opt_state_free(&opt);
+    return err;
+}
+
+Param *trainer_param(Trainer *t, int index, char name[16])
+{
+    if (index < 0 || index >= LOSSY_TENSORS)
+        return NULL;
+    NetTensor nt[LOSSY_TENSORS];
+    lossy_net_tensors(&t->net, nt);
+    if (name)
+        memcpy(name, nt[index].name, 16);
+    return t->params[index];
+}

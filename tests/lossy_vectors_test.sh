@@ -1,0 +1,40 @@
+#!/bin/sh
+# The lossy reference files (testvectors/lossy, made by make.sh there) must
+# decode with the shipped model to their expected pixels: exactly on the
+# build that made them, within 1 per sample elsewhere (docs/FORMAT.md, 4).
+# A changed model or lossy format without regenerated vectors fails here:
+# the files record the model hash, and their latents/pixels no longer match.
+set -eu
+LAT=$1
+dir=$2
+model=$dir/../../models/photo.latm
+[ -f "$model" ] || { echo "no shipped model: skipped"; exit 77; }
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+n=0
+for f in "$dir"/*.lat; do
+    name=$(basename "$f" .lat)
+    "$LAT" decode "$f" -o "$T/$name.png" --model "$model"
+    out=$("$LAT" compare "$dir/$name.png" "$T/$name.png")
+    case $out in
+        *identical*) maxerr=0 ;;
+        *) maxerr=$(echo "$out" | sed -n 's/.*max abs error \([0-9]*\).*/\1/p') ;;
+    esac
+    if [ -z "$maxerr" ] || [ "$maxerr" -gt 1 ]; then
+        echo "FAIL: $name decodes differently from its reference: $out"
+        exit 1
+    fi
+    # The encoder is deterministic on one build: re-encoding the source at
+    # the recorded quality gives the same bytes (same latents).
+    src=$(sed -n "s/^$name \(.*\)$/\1/p" "$dir/SOURCES")
+    q=${name##*-q}
+    "$LAT" encode "$dir/$src" -o "$T/$name.lat" -q "$q" --model "$model"
+    cmp -s "$f" "$T/$name.lat" || { echo "FAIL: re-encoding $src at q$q differs from $name.lat"; exit 1; }
+    n=$((n + 1))
+done
+# lat info -v reports the latent coder's size against the prior's ideal.
+"$LAT" info -v "$dir/rgb176-q50.lat" --model "$model" > "$T/info"
+grep -q "^latents: .* bytes coded, .* bytes ideal under the prior" "$T/info" ||
+    { echo "FAIL: lat info -v lacks the latent statistics"; exit 1; }
+[ "$n" -ge 7 ] || { echo "FAIL: expected at least 7 reference files, found $n"; exit 1; }
+echo "$n lossy reference files decode within tolerance"

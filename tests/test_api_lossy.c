@@ -1,0 +1,115 @@
+/* The public API's lossy path (codec/lat.c) with a tiny untrained model made
+ * here: model loading from settings.model_path, header model id/hash,
+ * alpha through the lossless coder, 16-bit input reduced to 8 bits,
+ * LAT_ERR_MODEL_MISMATCH with another model. Image quality is not tested
+ * (the model is random); the plumbing is. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "lat.h"
+#include "check.h"
+#include "lossy/lossy_net.h"
+#include "lossy/model_file.h"
+#include "nn/nn.h"
+
+static int write_model(const char *path, uint64_t seed, const char *id)
+{
+    LossyNet net;
+    Rng rng;
+    rng_seed(&rng, seed);
+    float lambdas[1] = {0.01f};
+    if (lossy_net_init(&net, 8, 8, 1, lambdas, &rng) < 0)
+        return -1;
+    uint8_t *buf;
+    size_t size;
+    int err = model_file_write(&net, id, "test", 0, NULL, &buf, &size);
+    lossy_net_free(&net);
+    if (err < 0)
+        return -1;
+    FILE *f = fopen(path, "wb");
+    int ok = f && fwrite(buf, 1, size, f) == size;
+    if (f)
+        fclose(f);
+    free(buf);
+    return ok ? 0 : -1;
+}
+
+int main(void)
+{
+    char pa[64], pb[64];
+    snprintf(pa, sizeof pa, "/tmp/lat-test-a-%d.latm", (int)getpid());
+    snprintf(pb, sizeof pb, "/tmp/lat-test-b-%d.latm", (int)getpid());
+    CHECK(write_model(pa, 1, "test-model-a") == 0);
+    CHECK(write_model(pb, 2, "test-model-b") == 0);
+
+    LatSettings s;
+    lat_default_settings(&s);
+    s.model_path = pa;
+    s.quality = 50;
+    LatContext *a, *b;
+    CHECK_ERR(lat_open(&a, &s), LAT_OK);
+    s.model_path = pb;
+    CHECK_ERR(lat_open(&b, &s), LAT_OK);
+
+    uint32_t w = 37, h = 21;
+    for (uint32_t ch = 1; ch <= 4; ch++)
+        for (uint32_t bd = 8; bd <= 16; bd += 8) {
+            size_t n = (size_t)w * h * ch;
+            void *px = malloc(n * (bd / 8));
+            for (size_t i = 0; i < n; i++) {
+                uint32_t v = (uint32_t)((i / ch % w) * 5 + (i / ch / w) * 3 + (i % ch) * 40) & 255;
+                if (bd == 8) ((uint8_t *)px)[i] = (uint8_t)v;
+                else ((uint16_t *)px)[i] = (uint16_t)(v * 257u);
+            }
+            LatImage img = {w, h, ch, bd, px, NULL, 0, NULL, 0};
+            uint8_t *file;
+            size_t size;
+            CHECK_ERR(lat_encode(a, &img, &file, &size), LAT_OK);
+            LatInfo info;
+            CHECK_ERR(lat_inspect(file, size, &info), LAT_OK);
+            CHECK(!info.lossless && info.quality == 50 && !strcmp(info.model_id, "test-model-a")
+                  && info.bit_depth == 8 && info.channels == ch);
+            int alpha_streams = 0;
+            for (uint32_t i = 0; i < info.stream_count; i++)
+                alpha_streams += !strcmp(info.streams[i].name, "alpha");
+            CHECK(alpha_streams == (ch == 2 || ch == 4));
+            LatImage back;
+            CHECK_ERR(lat_decode(a, file, size, &back), LAT_OK);
+            CHECK(back.width == w && back.height == h && back.channels == ch && back.bit_depth == 8);
+            if (back.pixels && (ch == 2 || ch == 4))   /* alpha is exact */
+                for (size_t i = ch - 1; i < n; i += ch) {
+                    uint32_t want = bd == 8 ? ((uint8_t *)px)[i] : ((uint16_t *)px)[i] / 257u;
+                    if (((uint8_t *)back.pixels)[i] != want) {
+                        CHECK(!"alpha differs");
+                        break;
+                    }
+                }
+            lat_image_free(&back);
+            CHECK_ERR(lat_decode(b, file, size, &back), LAT_ERR_MODEL_MISMATCH);
+            lat_free(file);
+            free(px);
+        }
+    lat_close(&a);
+    lat_close(&b);
+
+    /* A broken model file is LAT_ERR_BAD_MODEL (or another parse error), not a crash. */
+    FILE *f = fopen(pb, "r+b");
+    if (f) {
+        fseek(f, 20, SEEK_SET);
+        fputc(0x5a, f);
+        fputc(0xa5, f);
+        fclose(f);
+    }
+    s.model_path = pb;
+    CHECK_ERR(lat_open(&b, &s), LAT_OK);
+    uint8_t px[3 * 16 * 16] = {0};
+    LatImage img = {16, 16, 3, 8, px, NULL, 0, NULL, 0};
+    uint8_t *file;
+    size_t size;
+    int err = lat_encode(b, &img, &file, &size);
+    CHECK(err < 0 && err != LAT_ERR_NO_MODEL);
+    lat_close(&b);
+    remove(pa);
+    remove(pb);
+    return check_report();
+}

@@ -1,0 +1,203 @@
+/* Lossy latent coding: streams decode to exactly the latents written
+ * (int8 and int16 groups, all-zero channels), malformed params are
+ * rejected, and lossy_encode/lossy_decode agree with analysis/synthesis on
+ * a small random model. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/bytes.h"
+#include "lat.h"
+#include "lossy/lossy.h"
+#include "lossy/lossy_latents.h"
+#include "lossy/lossy_model.h"
+#include "lossy/model_file.h"
+
+static int failures = 0;
+#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL: " __VA_ARGS__); printf("\n"); } } while (0)
+
+static void synthetic_latents(LossyLatents *l, Rng *rng)
+{
+    l->c = 12;
+    l->h = 5;
+    l->w = 7;
+    l->quality = 42;
+    const size_t hw = (size_t)l->h * l->w;
+    l->q = calloc((size_t)l->c * hw, sizeof(int32_t));
+    for (int c = 0; c < l->c; c++) {
+        if (c % 4 == 1)
+            continue;   /* all-zero channel */
+        double scale = 0.2 + c * 0.8;
+        for (size_t i = 0; i < hw; i++)
+            l->q[c * hw + i] = (int32_t)(rng_normal(rng) * scale);
+    }
+    l->q[7 * hw + 3] = 300;      /* forces an int16 group */
+    l->q[7 * hw + 4] = -32767;
+}
+
+int main(void)
+{
+    Rng rng;
+    rng_seed(&rng, 5);
+    LossyLatents lat;
+    synthetic_latents(&lat, &rng);
+    const size_t total = (size_t)lat.c * lat.h * lat.w;
+
+    StreamList *sl = calloc(1, sizeof *sl);
+    /* Every encoder layout: groups, channel order, raw or binarized. */
+    for (int groups = 1; groups <= 5; groups += 2)
+        for (int order = 0; order <= 1; order++)
+            for (int raw = 0; raw <= 1; raw++) {
+                LatentCodingOptions o = {groups, order, raw};
+                LossyLatents b2;
+                CHECK(lossy_latents_to_streams_opt(&lat, 1, &o, sl) == 0, "encode layout");
+                CHECK(sl->count == 1 + (uint32_t)(groups * (raw ? 1 : 2)), "stream count %u", sl->count);
+                CHECK(lossy_streams_to_latents(sl, lat.c, 5, 7, &b2) == 0
+                      && memcmp(b2.q, lat.q, total * sizeof(int32_t)) == 0,
+                      "layout groups %d order %d raw %d does not round trip", groups, order, raw);
+                lossy_latents_free(&b2);
+                streams_free(sl);
+            }
+    CHECK(lossy_latents_to_streams(&lat, 3, sl) == 0, "encode latents");
+    CHECK(sl->count >= 2 && sl->s[0].type == STREAM_LOSSY_PARAMS, "params stream first");
+    LossyLatents back;
+    CHECK(lossy_streams_to_latents(sl, lat.c, 5, 7, &back) == 0, "decode latents");
+    CHECK(back.c == lat.c && back.h == 5 && back.w == 7 && back.quality == 42
+          && memcmp(back.q, lat.q, total * sizeof(int32_t)) == 0, "round trip differs");
+    lossy_latents_free(&back);
+
+    /* Wrong expectations and corrupted params are errors, never crashes. */
+    CHECK(lossy_streams_to_latents(sl, lat.c + 1, 5, 7, &back) < 0, "channel count mismatch");
+    CHECK(lossy_streams_to_latents(sl, lat.c, 6, 7, &back) < 0, "height mismatch");
+    Stream *ps = &sl->s[0];
+    for (size_t k = 0; k < ps->size; k++) {
+        uint8_t save = ps->data[k];
+        for (int v = 0; v < 256; v += 37) {
+            ps->data[k] = (uint8_t)v;
+            if (lossy_streams_to_latents(sl, lat.c, 5, 7, &back) == 0) {
+                /* a harmless edit (e.g. the quality) may still decode */
+                CHECK(back.q != NULL, "decoded without data");
+                lossy_latents_free(&back);
+            }
+        }
+        ps->data[k] = save;
+    }
+    /* Random corruption of every stream (contents and sizes): decoding
+     * either succeeds or fails cleanly (ASan checks the reads). */
+    {
+        Rng fr;
+        rng_seed(&fr, 99);
+        StreamList *copy = calloc(1, sizeof *copy);
+        for (int iter = 0; iter < 2000; iter++) {
+            copy->count = sl->count;
+            for (uint32_t i = 0; i < sl->count; i++) {
+                copy->s[i] = sl->s[i];
+                copy->s[i].data = malloc(sl->s[i].size + 1);
+                memcpy(copy->s[i].data, sl->s[i].data, sl->s[i].size);
+            }
+            const uint32_t k = rng_u32(&fr) % copy->count;
+            Stream *st = &copy->s[k];
+            if (rng_u32(&fr) % 4 == 0 && st->size > 0)
+                st->size -= 1 + rng_u32(&fr) % st->size;   /* truncate */
+            for (int f = 0; f < 3 && st->size > 0; f++)
+                st->data[rng_u32(&fr) % st->size] ^= (uint8_t)(1u << (rng_u32(&fr) % 8));
+            if (lossy_streams_to_latents(copy, lat.c, 5, 7, &back) == 0)
+                lossy_latents_free(&back);
+            else
+                CHECK(back.q == NULL && back.c == 0, "output not zeroed on error");
+            streams_free(copy);
+        }
+        free(copy);
+    }
+    size_t save_size = sl->s[1].size;
+    sl->s[1].size = save_size - 1;
+    CHECK(lossy_streams_to_latents(sl, lat.c, 5, 7, &back) < 0, "short latent stream");
+    sl->s[1].size = save_size;
+    sl->count--;
+    CHECK(lossy_streams_to_latents(sl, lat.c, 5, 7, &back) < 0, "missing latent stream");
+    sl->count++;
+    streams_free(sl);
+    lossy_latents_free(&lat);
+
+    /* All-zero latents: no latent streams at all. */
+    LossyLatents zero = {.c = 3, .h = 2, .w = 2, .quality = 0};
+    zero.q = calloc(12, sizeof(int32_t));
+    CHECK(lossy_latents_to_streams(&zero, 3, sl) == 0 && sl->count == 1, "all-zero latents");
+    CHECK(lossy_streams_to_latents(sl, 3, 2, 2, &back) == 0 && back.q[5] == 0, "all-zero decode");
+    lossy_latents_free(&back);
+    lossy_latents_free(&zero);
+    streams_free(sl);
+
+    /* End to end on a small random model. */
+    const float lambdas[2] = {0.01f, 0.1f};
+    LossyNet net;
+    CHECK(lossy_net_init(&net, 4, 6, 2, lambdas, &rng) == 0, "net");
+    for (size_t i = 0; i < net.gain.n; i++)
+        net.gain.v[i] = 4.0f + 0.5f * (float)(i % 3);   /* big gains: non-zero latents */
+    uint8_t *file;
+    size_t fsize;
+    CHECK(model_file_write(&net, "test-coding", NULL, 0, NULL, &file, &fsize) == 0, "write model");
+    lossy_net_free(&net);
+    LossyModel *m;
+    CHECK(lossy_model_load(file, fsize, &m) == 0, "load model");
+    free(file);
+    const uint32_t W = 37, H = 21;
+    uint8_t *img = malloc(W * H * 3), *out = malloc(W * H * 3), *out2 = malloc(W * H * 3);
+    for (uint32_t i = 0; i < W * H * 3; i++)
+        img[i] = (uint8_t)(i * 7 + (i / 3) % 13);
+    for (int q = 0; q <= 100; q += 50) {
+        LossyLatents a;
+        CHECK(lossy_analyze(m, img, W, H, 3, q, &a) == 0 && a.h == 2 && a.w == 3, "analyze");
+        int nonzero = 0;
+        for (int i = 0; i < a.c * a.h * a.w; i++)
+            nonzero += a.q[i] != 0;
+        CHECK(nonzero > 0, "all latents are zero: the test would not exercise the groups");
+        CHECK(lossy_encode(m, img, W, H, 3, q, sl) == 0, "lossy_encode q=%d", q);
+        CHECK(lossy_decode_latents(m, sl, W, H, &back) == 0
+              && memcmp(back.q, a.q, (size_t)a.c * a.h * a.w * 4) == 0, "decoded latents q=%d", q);
+        CHECK(lossy_decode(m, sl, W, H, 3, out) == 0, "lossy_decode");
+        CHECK(lossy_synthesize(m, &a, W, H, 3, out2) == 0 && memcmp(out, out2, W * H * 3) == 0,
+              "decode == synthesize(analyze)");
+        CHECK(lossy_decode(m, sl, W, H, 1, out) == 0, "gray decode");
+        lossy_latents_free(&back);
+        lossy_latents_free(&a);
+        streams_free(sl);
+    }
+    /* Tiled passes (bounded memory for large images) match untiled ones. */
+    {
+        const uint32_t TW = 150, TH = 101;   /* 10 x 7 latents */
+        uint8_t *big = malloc(TW * TH * 3);
+        for (uint32_t i = 0; i < TW * TH * 3; i++)
+            big[i] = (uint8_t)((i * 13) ^ (i / 97));
+        Tensor *a = tensor_new(0, 0, 0, 0), *b = tensor_new(0, 0, 0, 0);
+        CHECK(lossy_analysis_float(m, big, TW, TH, 3, 100, a) == 0
+              && lossy_analysis_float(m, big, TW, TH, 3, 3, b) == 0, "analysis");
+        double md = 0;
+        for (size_t i = 0; i < tensor_count(a); i++)
+            md = fmax(md, fabs(a->data[i] - b->data[i]));
+        CHECK(a->h == 7 && a->w == 10 && md < 1e-4, "tiled analysis differs by %g", md);
+        LossyLatents tl;
+        CHECK(lossy_analyze(m, big, TW, TH, 3, 70, &tl) == 0, "analyze");
+        CHECK(lossy_synthesis_float(m, &tl, 100, a) == 0 && lossy_synthesis_float(m, &tl, 2, b) == 0,
+              "synthesis");
+        md = 0;
+        for (size_t i = 0; i < tensor_count(a); i++)
+            md = fmax(md, fabs(a->data[i] - b->data[i]));
+        CHECK(a->h == 112 && a->w == 160 && md < 1e-4, "tiled synthesis differs by %g", md);
+        lossy_latents_free(&tl);
+        tensor_free(a);
+        tensor_free(b);
+        free(big);
+    }
+    lossy_model_free(m);
+    free(img);
+    free(out);
+    free(out2);
+    free(sl);
+    if (failures)
+        printf("%d failures\n", failures);
+    else
+        printf("lossy coding tests passed\n");
+    return failures ? 1 : 0;
+}

@@ -1,0 +1,499 @@
+/* `lat bench nn`: speed of the NN engine on the factorized-prior transforms
+ * at 768x512, each layer compared with a plain cblas_sgemm of the same GEMM
+ * shape measured in the same run; optionally a training step.
+ *
+ *   lat bench nn [--json] [--threads N] [--runs R] [--train-step]
+ *
+ * GEMM shape per layer (M x N x K, row-major C = A.B):
+ *   conv   k5/2 cin->cout:  cout x OH*OW x cin*25      (W . im2col(x))
+ *   deconv k5/2 cin->cout:  cout*25 x H*W x cin        (W^T . x, then col2im)
+ *   GDN    C channels:      C x H*W x C                (gamma . x^2)
+ * bound_seconds of a transform = sum over its layers of GEMM FLOPs divided by
+ * the plain sgemm rate of that layer's shape. */
+#include "bench.h"
+#include "nn/nn.h"
+
+#include <cblas.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef enum { K_CONV, K_DECONV, K_GDN, K_IGDN } Kind;
+
+typedef struct BLayer {
+    Kind kind;
+    char name[24];
+    Conv2d conv;
+    Deconv2d deconv;
+    Gdn gdn;
+    /* measured */
+    int gm, gn, gk, trans_a;   /* GEMM shape */
+    double seconds, gemm_seconds, sgemm_seconds;
+} BLayer;
+
+#define MAX_LAYERS 8
+
+typedef struct Transform {
+    const char *name;          /* "analysis" | "synthesis" */
+    int nl;
+    BLayer l[MAX_LAYERS];
+    Tensor *act[MAX_LAYERS + 1];   /* act[0] input, act[i+1] output of layer i */
+    Tensor *grad[MAX_LAYERS + 1];  /* gradients w.r.t. act[] (training step) */
+    double seconds;
+} Transform;
+
+/* Wall clock by default; process CPU time with --cpu-time (robust on a
+ * shared machine when used with --threads 1). */
+static clockid_t g_clock = CLOCK_MONOTONIC;
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(g_clock, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static void fill_uniform(float *p, size_t n, Rng *rng)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = 2.0f * rng_uniform(rng) - 1.0f;
+}
+
+static void add_layer(Transform *t, Kind kind, int cin, int cout, Rng *rng)
+{
+    BLayer *l = &t->l[t->nl];
+    memset(l, 0, sizeof *l);
+    l->kind = kind;
+    int idx = t->nl / 2 + 1;
+    int ok = 0;
+    switch (kind) {
+    case K_CONV:
+        snprintf(l->name, sizeof l->name, "conv%d", idx);
+        ok = conv2d_init(&l->conv, cin, cout, 5, 2, 2, rng);
+        break;
+    case K_DECONV:
+        snprintf(l->name, sizeof l->name, "deconv%d", idx);
+        ok = deconv2d_init(&l->deconv, cin, cout, 5, 2, 2, 1, rng);
+        break;
+    default:
+        snprintf(l->name, sizeof l->name, "%s%d", kind == K_GDN ? "gdn" : "igdn", idx);
+        ok = gdn_init(&l->gdn, cin, kind == K_IGDN);
+        break;
+    }
+    if (ok != 0) {
+        fprintf(stderr, "lat bench nn: out of memory\n");
+        exit(1);
+    }
+    t->nl++;
+}
+
+static void build(Transform *t, int synthesis, int N, int M, Rng *rng)
+{
+    memset(t, 0, sizeof *t);
+    t->name = synthesis ? "synthesis" : "analysis";
+    if (!synthesis) {
+        add_layer(t, K_CONV, 3, N, rng);  add_layer(t, K_GDN, N, N, rng);
+        add_layer(t, K_CONV, N, N, rng);  add_layer(t, K_GDN, N, N, rng);
+        add_layer(t, K_CONV, N, N, rng);  add_layer(t, K_GDN, N, N, rng);
+        add_layer(t, K_CONV, N, M, rng);
+    } else {
+        add_layer(t, K_DECONV, M, N, rng); add_layer(t, K_IGDN, N, N, rng);
+        add_layer(t, K_DECONV, N, N, rng); add_layer(t, K_IGDN, N, N, rng);
+        add_layer(t, K_DECONV, N, N, rng); add_layer(t, K_IGDN, N, N, rng);
+        add_layer(t, K_DECONV, N, 3, rng);
+    }
+}
+
+static Tensor *must_tensor(int n, int c, int h, int w)
+{
+    Tensor *t = tensor_new(n, c, h, w);
+    if (!t) {
+        fprintf(stderr, "lat bench nn: out of memory\n");
+        exit(1);
+    }
+    return t;
+}
+
+/* Allocates activations for an input of shape [n, c, h, w] (act[0] given),
+ * and fills in each layer's GEMM shape. */
+static void plan(Transform *t, Tensor *input, int with_grads)
+{
+    t->act[0] = input;
+    for (int i = 0; i < t->nl; i++) {
+        BLayer *l = &t->l[i];
+        const Tensor *x = t->act[i];
+        int c = x->c, h = x->h, w = x->w;
+        switch (l->kind) {
+        case K_CONV:
+            conv2d_out_size(&l->conv, x->h, x->w, &h, &w);
+            c = l->conv.cout;
+            l->gm = c; l->gn = h * w; l->gk = x->c * 25; l->trans_a = 0;
+            break;
+        case K_DECONV:
+            deconv2d_out_size(&l->deconv, x->h, x->w, &h, &w);
+            c = l->deconv.cout;
+            l->gm = c * 25; l->gn = x->h * x->w; l->gk = x->c; l->trans_a = 1;
+            break;
+        default:
+            l->gm = c; l->gn = h * w; l->gk = c; l->trans_a = 0;
+            break;
+        }
+        t->act[i + 1] = must_tensor(x->n, c, h, w);
+    }
+    if (with_grads)
+        for (int i = 0; i <= t->nl; i++)
+            t->grad[i] = must_tensor(t->act[i]->n, t->act[i]->c, t->act[i]->h, t->act[i]->w);
+}
+
+static void layer_forward(BLayer *l, const Tensor *x, Tensor *y, NnScratch *s)
+{
+    switch (l->kind) {
+    case K_CONV: conv2d_forward(&l->conv, x, y, s); break;
+    case K_DECONV: deconv2d_forward(&l->deconv, x, y, s); break;
+    default: gdn_forward(&l->gdn, x, y, s); break;
+    }
+}
+
+static void layer_backward(BLayer *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratch *s)
+{
+    switch (l->kind) {
+    case K_CONV: conv2d_backward(&l->conv, x, dy, dx, s); break;
+    case K_DECONV: deconv2d_backward(&l->deconv, x, dy, dx, s); break;
+    default: gdn_backward(&l->gdn, x, dy, dx, s); break;
+    }
+}
+
+static double gemm_flop(const BLayer *l) { return 2.0 * l->gm * (double)l->gn * l->gk; }
+
+static void free_transform(Transform *t, int free_input)
+{
+    for (int i = 0; i < t->nl; i++) {
+        BLayer *l = &t->l[i];
+        if (l->kind == K_CONV) conv2d_free(&l->conv);
+        else if (l->kind == K_DECONV) deconv2d_free(&l->deconv);
+        else gdn_free(&l->gdn);
+    }
+    for (int i = free_input ? 0 : 1; i <= t->nl; i++)
+        tensor_free(t->act[i]);
+    for (int i = 0; i <= t->nl; i++)
+        tensor_free(t->grad[i]);
+}
+
+/* Operands of a plain sgemm with a layer's shape and transposes. */
+typedef struct PlainGemm { float *a, *b, *c; } PlainGemm;
+
+static void plain_alloc(PlainGemm *g, const BLayer *l, Rng *rng)
+{
+    size_t na = (size_t)l->gm * l->gk, nb = (size_t)l->gk * l->gn, nc = (size_t)l->gm * l->gn;
+    g->a = malloc(na * sizeof(float));
+    g->b = malloc(nb * sizeof(float));
+    g->c = calloc(nc, sizeof(float));
+    if (!g->a || !g->b || !g->c) {
+        fprintf(stderr, "lat bench nn: out of memory\n");
+        exit(1);
+    }
+    fill_uniform(g->a, na, rng);
+    fill_uniform(g->b, nb, rng);
+}
+
+static double plain_run(const PlainGemm *g, const BLayer *l)
+{
+    double t0 = now_s();
+    cblas_sgemm(CblasRowMajor, l->trans_a ? CblasTrans : CblasNoTrans, CblasNoTrans,
+                l->gm, l->gn, l->gk, 1.0f, g->a, l->trans_a ? l->gm : l->gk, g->b, l->gn,
+                0.0f, g->c, l->gn);
+    return now_s() - t0;
+}
+
+static void plain_free(PlainGemm *g)
+{
+    free(g->a);
+    free(g->b);
+    free(g->c);
+}
+
+/* Layer and plain sgemm runs alternate so both see the same machine load
+ * (the machine may be shared); run -1 is a warm-up. */
+static void measure_transform(Transform *t, int runs, NnScratch *s, Rng *rng)
+{
+    double *tl = malloc(sizeof(double) * (size_t)runs);
+    double *tg = malloc(sizeof(double) * (size_t)runs);
+    double *tp = malloc(sizeof(double) * (size_t)runs);
+    for (int i = 0; i < t->nl; i++) {
+        BLayer *l = &t->l[i];
+        PlainGemm pg;
+        plain_alloc(&pg, l, rng);
+        for (int r = -1; r < runs; r++) {
+            nn_profile_reset();
+            double t0 = now_s();
+            layer_forward(l, t->act[i], t->act[i + 1], s);
+            double dt = now_s() - t0;
+            double dp = plain_run(&pg, l);
+            if (r >= 0) {
+                tl[r] = dt;
+                tp[r] = dp;
+                nn_profile_get(&tg[r], NULL);
+            }
+        }
+        plain_free(&pg);
+        l->seconds = median(tl, runs);
+        l->gemm_seconds = median(tg, runs);
+        l->sgemm_seconds = median(tp, runs);
+    }
+    for (int r = -1; r < runs; r++) {
+        double t0 = now_s();
+        for (int i = 0; i < t->nl; i++)
+            layer_forward(&t->l[i], t->act[i], t->act[i + 1], s);
+        if (r >= 0)
+            tl[r] = now_s() - t0;
+    }
+    t->seconds = median(tl, runs);
+    free(tl);
+    free(tg);
+    free(tp);
+}
+
+static double transform_flop(const Transform *t)
+{
+    double f = 0.0;
+    for (int i = 0; i < t->nl; i++)
+        f += gemm_flop(&t->l[i]);
+    return f;
+}
+
+static double transform_bound(const Transform *t)
+{
+    double b = 0.0;
+    for (int i = 0; i < t->nl; i++)
+        b += t->l[i].sgemm_seconds;
+    return b;
+}
+
+/* ---- training step: MSE(x_hat, x) + lambda * mean(y^2), batch of crops ---- */
+
+typedef struct TrainResult {
+    double seconds, gemm_seconds, gemm_flop;
+} TrainResult;
+
+static void train_step(Transform *ga, Transform *gs, Adam *adam, NnScratch *s)
+{
+    for (int i = 0; i < ga->nl; i++)
+        layer_forward(&ga->l[i], ga->act[i], ga->act[i + 1], s);
+    /* g_s consumes g_a's output (shared tensor: gs->act[0] == ga->act[nl]) */
+    for (int i = 0; i < gs->nl; i++)
+        layer_forward(&gs->l[i], gs->act[i], gs->act[i + 1], s);
+    const Tensor *xh = gs->act[gs->nl], *x = ga->act[0];
+    Tensor *dxh = gs->grad[gs->nl];
+    size_t n = tensor_count(xh);
+    for (size_t k = 0; k < n; k++)
+        dxh->data[k] = 2.0f * (xh->data[k] - x->data[k]) / (float)n;
+    for (int i = gs->nl - 1; i >= 0; i--)
+        layer_backward(&gs->l[i], gs->act[i], gs->grad[i + 1], gs->grad[i], s);
+    /* rate proxy: d(0.01 * mean(y^2))/dy added to the gradient from g_s */
+    const Tensor *y = ga->act[ga->nl];
+    Tensor *dy = gs->grad[0];
+    size_t ny = tensor_count(y);
+    for (size_t k = 0; k < ny; k++)
+        dy->data[k] += 0.02f * y->data[k] / (float)ny;
+    for (int i = ga->nl - 1; i >= 0; i--)
+        layer_backward(&ga->l[i], ga->act[i], i == ga->nl - 1 ? dy : ga->grad[i + 1],
+                       i == 0 ? NULL : ga->grad[i], s);
+    adam_step(adam);
+}
+
+static int collect_params(Transform *t, Param **out, int n)
+{
+    for (int i = 0; i < t->nl; i++) {
+        BLayer *l = &t->l[i];
+        if (l->kind == K_CONV) { out[n++] = &l->conv.w; out[n++] = &l->conv.b; }
+        else if (l->kind == K_DECONV) { out[n++] = &l->deconv.w; out[n++] = &l->deconv.b; }
+        else { out[n++] = &l->gdn.beta_raw; out[n++] = &l->gdn.gamma_raw; }
+    }
+    return n;
+}
+
+static TrainResult measure_train_step(int batch, int size, int N, int M, int runs, NnScratch *s, Rng *rng)
+{
+    Transform ga, gs;
+    build(&ga, 0, N, M, rng);
+    build(&gs, 1, N, M, rng);
+    Tensor *x = must_tensor(batch, 3, size, size);
+    fill_uniform(x->data, tensor_count(x), rng);
+    plan(&ga, x, 1);
+    plan(&gs, ga.act[ga.nl], 1);
+    Param *params[4 * MAX_LAYERS];
+    int np = collect_params(&ga, params, 0);
+    np = collect_params(&gs, params, np);
+    Adam adam;
+    if (adam_init(&adam, params, (size_t)np) != 0) {
+        fprintf(stderr, "lat bench nn: out of memory\n");
+        exit(1);
+    }
+    double *tt = malloc(sizeof(double) * (size_t)runs), *tg = malloc(sizeof(double) * (size_t)runs);
+    double flop = 0.0;
+    for (int r = -1; r < runs; r++) {
+        nn_profile_reset();
+        double t0 = now_s();
+        train_step(&ga, &gs, &adam, s);
+        double dt = now_s() - t0;
+        if (r >= 0) {
+            tt[r] = dt;
+            nn_profile_get(&tg[r], &flop);
+        }
+    }
+    TrainResult res = { median(tt, runs), median(tg, runs), flop };
+    free(tt); free(tg);
+    adam_free(&adam);
+    gs.act[0] = NULL;   /* owned by ga */
+    free_transform(&gs, 0);
+    free_transform(&ga, 1);
+    return res;
+}
+
+static void print_loadavg(FILE *f, int json)
+{
+    double l1 = -1.0;
+    FILE *p = fopen("/proc/loadavg", "r");
+    if (p) {
+        if (fscanf(p, "%lf", &l1) != 1)
+            l1 = -1.0;
+        fclose(p);
+    }
+    if (json)
+        fprintf(f, "\"loadavg_1min\": %.2f", l1);
+    else
+        fprintf(f, "load average (1 min) before the run: %.2f\n", l1);
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: lat bench nn [--json] [--threads N] [--runs R] [--train-step] [--cpu-time]\n"
+                    "  --threads N   threads for OpenBLAS and the engine (default: all cores)\n"
+                    "  --runs R      timed runs per measurement, median reported (default 3)\n"
+                    "  --train-step  time a training step instead (8 crops 256x256, N=128 M=192)\n"
+                    "  --cpu-time    process CPU time instead of wall time (use with --threads 1\n"
+                    "                on a busy machine)\n");
+}
+
+int bench_nn(int argc, char **argv)
+{
+    int json = 0, threads = 0, runs = 3, train = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--json") == 0) json = 1;
+        else if (strcmp(argv[i], "--train-step") == 0) train = 1;
+        else if (strcmp(argv[i], "--cpu-time") == 0) g_clock = CLOCK_PROCESS_CPUTIME_ID;
+        else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) runs = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) { usage(); return 0; }
+        else { usage(); return 2; }
+    }
+    if (runs < 1 || runs > 1000 || threads < 0) {
+        usage();
+        return 2;
+    }
+    nn_set_threads(threads);
+    threads = nn_get_threads();
+    nn_profile_enable(g_clock == CLOCK_MONOTONIC ? NN_PROFILE_WALL : NN_PROFILE_CPU);
+    if (!json) {
+        printf("lat bench nn: %s, %d thread(s), median of %d run(s), %s\n",
+               train ? "training step" : "768x512 input, batch 1", threads, runs,
+               g_clock == CLOCK_MONOTONIC ? "wall time" : "process CPU time");
+        print_loadavg(stdout, 0);
+    }
+
+    static const int configs[2][2] = { { 128, 192 }, { 64, 96 } };
+    Rng rng;
+    rng_seed(&rng, 1);
+    NnScratch s = { 0 };
+    Transform tr[4];
+    int ntr = train ? 0 : 4;   /* --train-step measures only the training step */
+    for (int c = 0; c < ntr / 2; c++) {
+        int N = configs[c][0], M = configs[c][1];
+        Tensor *img = must_tensor(1, 3, 512, 768);
+        fill_uniform(img->data, tensor_count(img), &rng);
+        Transform *ga = &tr[2 * c], *gs = &tr[2 * c + 1];
+        build(ga, 0, N, M, &rng);
+        plan(ga, img, 0);
+        measure_transform(ga, runs, &s, &rng);
+        build(gs, 1, N, M, &rng);
+        plan(gs, ga->act[ga->nl], 0);
+        measure_transform(gs, runs, &s, &rng);
+    }
+
+    TrainResult trn = { 0, 0, 0 };
+    if (train)
+        trn = measure_train_step(8, 256, 128, 192, runs, &s, &rng);
+
+    if (json) {
+        printf("{\"threads\": %d, \"runs\": %d, \"clock\": \"%s\", ", threads, runs,
+               g_clock == CLOCK_MONOTONIC ? "wall" : "cpu");
+        print_loadavg(stdout, 1);
+        printf(", \"layers\": [");
+        int first = 1;
+        for (int c = 0; c < ntr; c++)
+            for (int i = 0; i < tr[c].nl; i++) {
+                const BLayer *l = &tr[c].l[i];
+                double f = gemm_flop(l);
+                printf("%s\n  {\"name\": \"%s.%s\", \"N\": %d, \"M\": %d, \"gemm_m\": %d, \"gemm_n\": %d, "
+                       "\"gemm_k\": %d, \"seconds\": %.6f, \"gemm_seconds\": %.6f, \"gflops\": %.2f, "
+                       "\"sgemm_gflops\": %.2f}",
+                       first ? "" : ",", c % 2 ? "g_s" : "g_a", l->name, configs[c / 2][0],
+                       configs[c / 2][1], l->gm, l->gn, l->gk, l->seconds, l->gemm_seconds,
+                       f / l->seconds * 1e-9, f / l->sgemm_seconds * 1e-9);
+                first = 0;
+            }
+        printf("],\n \"transforms\": [");
+        for (int c = 0; c < ntr; c++)
+            printf("%s\n  {\"name\": \"%s\", \"N\": %d, \"M\": %d, \"seconds\": %.6f, \"gflop\": %.3f, "
+                   "\"bound_seconds\": %.6f}", c ? "," : "", tr[c].name, configs[c / 2][0],
+                   configs[c / 2][1], tr[c].seconds, transform_flop(&tr[c]) * 1e-9,
+                   transform_bound(&tr[c]));
+        printf("]");
+        if (train)
+            printf(",\n \"train_step\": {\"batch\": 8, \"size\": 256, \"N\": 128, \"M\": 192, "
+                   "\"seconds\": %.6f, \"gemm_seconds\": %.6f, \"gemm_gflop\": %.3f}",
+                   trn.seconds, trn.gemm_seconds, trn.gemm_flop * 1e-9);
+        printf("}\n");
+    } else {
+        for (int c = 0; c < ntr; c++) {
+            printf("\n%s (N=%d, M=%d)\n", tr[c].name, configs[c / 2][0], configs[c / 2][1]);
+            printf("  %-8s %6s %7s %5s %9s %8s %9s %6s %9s\n", "layer", "gemm_m", "gemm_n", "k",
+                   "ms", "GFLOP/s", "sgemm", "ratio", "in-gemm");
+            for (int i = 0; i < tr[c].nl; i++) {
+                const BLayer *l = &tr[c].l[i];
+                double f = gemm_flop(l);
+                printf("  %-8s %6d %7d %5d %9.2f %8.1f %9.1f %5.0f%% %8.0f%%\n", l->name, l->gm, l->gn,
+                       l->gk, l->seconds * 1e3, f / l->seconds * 1e-9, f / l->sgemm_seconds * 1e-9,
+                       100.0 * l->sgemm_seconds / l->seconds, 100.0 * l->gemm_seconds / l->seconds);
+            }
+            double b = transform_bound(&tr[c]);
+            printf("  total: %.1f ms, %.2f GFLOP, bound (plain sgemm) %.1f ms, ratio %.2fx\n",
+                   tr[c].seconds * 1e3, transform_flop(&tr[c]) * 1e-9, b * 1e3, tr[c].seconds / b);
+        }
+        if (train)
+            printf("\ntraining step (8 x 256x256, N=128, M=192, fwd+bwd+Adam): %.1f ms, "
+                   "GEMM %.1f ms (%.0f%%), %.1f GFLOP in GEMM, %.1f GFLOP/s\n",
+                   trn.seconds * 1e3, trn.gemm_seconds * 1e3, 100.0 * trn.gemm_seconds / trn.seconds,
+                   trn.gemm_flop * 1e-9, trn.gemm_flop / trn.seconds * 1e-9);
+        if (!train)
+            printf("\nratio = plain sgemm time / layer time (target >= 70%% for conv/deconv); "
+               "in-gemm = share of layer time inside sgemm\n");
+    }
+    for (int c = 0; c < ntr; c++)
+        free_transform(&tr[c], c % 2 == 0);
+    nn_scratch_free(&s);
+    return 0;
+}

@@ -1,0 +1,784 @@
+/* `lat bench rd DIR... [-o OUTDIR]`: every image is encoded and decoded by
+ * lat at each --qualities value and by libjpeg-turbo at each
+ * --jpeg-qualities value; bpp counts whole files. Outputs: rd.csv (per
+ * image), rd_mean.csv (dataset means), RD plots (SVG, PNG via gnuplot),
+ * index.html, and a summary on stdout (--json: one JSON object).
+ *
+ * Parallelism: images are handed to --threads workers; each worker owns one
+ * LatContext per lat quality (the quality is fixed at lat_open) with
+ * LatSettings.threads = threads / workers, so lat and the bench together
+ * never use more than --threads cores. Timings are wall clock per call. */
+#include "bench_rd.h"
+
+#include <math.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "bdrate.h"
+#include "bench.h"
+#include "bench_inputs.h"
+#include "bench_report.h"
+#include "bench_workers.h"
+#include "cli.h"
+#include "imageio.h"
+#include "jpeg_codec.h"
+#include "lat.h"
+#include "metrics.h"
+#include "msssim.h"
+#include "output_file.h"
+#include "plot.h"
+#include "textbuf.h"
+
+const double rd_target_bpp[RD_TARGET_COUNT] = {0.25, 0.5, 1.0};
+
+static const char *const kCodecName[RD_CODECS] = {"lat", "jpeg"};
+#define CROP_SIZE 256
+#define MAX_SETTINGS 64
+
+typedef struct RdOptions {
+    const char *outdir;
+    const char *model_path;
+    int threads;
+    int crops;
+    int json;
+    int quiet;
+} RdOptions;
+
+typedef struct RdState {
+    RdRun run;
+    RdOptions opt;
+    int workers;
+    int lat_threads;          /* LatSettings.threads of each context */
+    LatContext **contexts;    /* [workers * nsettings[RD_LAT]], opened lazily by their worker */
+    atomic_int lat_disabled;
+    atomic_int model_id_claimed;  /* the first worker to encode records run.lat_model_id */
+    atomic_int failures;      /* encode/decode errors other than a missing model */
+    BenchProgress *progress;
+} RdState;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+        "usage: lat bench rd DIR|FILE... [options]\n"
+        "  Rate-distortion sweep of lat against JPEG (libjpeg-turbo) on every image.\n"
+        "  -o OUTDIR              output folder (default: lat-bench-rd)\n"
+        "  --qualities LIST       lat qualities (default 10,20,30,40,50,60,70,80,90,95)\n"
+        "  --jpeg-qualities LIST  JPEG qualities (default 5:95:5)\n"
+        "                         LIST: comma-separated values and START:END:STEP ranges\n"
+        "  --jpeg-444             JPEG without chroma subsampling (default 4:2:0)\n"
+        "  --no-lat               JPEG only (e.g. for tools/check_jpeg_reference.sh)\n"
+        "  --model PATH           lat model file (default: the installed model)\n"
+        "  --threads N            cores to use (default: all)\n"
+        "  --crops N              images with side-by-side crops in index.html (default 3)\n"
+        "  --json                 print the summary as one JSON object\n"
+        "  -q, --quiet            no progress bar\n"
+        "Writes OUTDIR/rd.csv, rd_mean.csv, rd_psnr.{svg,png}, rd_msssim.{svg,png}, index.html.\n");
+}
+
+/* "5,10,20:40:10" -> 5 10 20 30 40. Returns the count, or -1. */
+static int parse_quality_list(const char *s, int *out, int max)
+{
+    int n = 0;
+    while (*s) {
+        char *end;
+        long a = strtol(s, &end, 10), b = a, step = 1;
+        if (end == s)
+            return -1;
+        if (*end == ':') {
+            s = end + 1;
+            b = strtol(s, &end, 10);
+            if (end == s || *end != ':')
+                return -1;
+            s = end + 1;
+            step = strtol(s, &end, 10);
+            if (end == s || step <= 0)
+                return -1;
+        }
+        for (long q = a; q <= b; q += step) {
+            if (q < 0 || q > 100 || n == max)
+                return -1;
+            out[n++] = (int)q;
+        }
+        if (*end == ',')
+            end++;
+        else if (*end)
+            return -1;
+        s = end;
+    }
+    return n;
+}
+
+/* The CROP_SIZE window with the most detail (sum of absolute luma
+ * gradients): where codecs differ most visibly. Searched on a 16-pixel grid
+ * with an integral image. */
+static void choose_crop(const LatImage *img, RdCrop *crop)
+{
+    uint32_t w = img->width, h = img->height;
+    crop->w = w < CROP_SIZE ? w : CROP_SIZE;
+    crop->h = h < CROP_SIZE ? h : CROP_SIZE;
+    crop->x = (w - crop->w) / 2;
+    crop->y = (h - crop->h) / 2;
+    double *sum = calloc((size_t)(w + 1) * (h + 1), sizeof(double));
+    if (!sum)
+        return; /* the centre crop is fine too */
+    const uint8_t *px = img->pixels;
+#define LUMA(xx, yy) (0.299 * px[((size_t)(yy) * w + (xx)) * 3] + \
+                      0.587 * px[((size_t)(yy) * w + (xx)) * 3 + 1] + \
+                      0.114 * px[((size_t)(yy) * w + (xx)) * 3 + 2])
+    for (uint32_t y = 0; y < h; y++) {
+        double row = 0;
+        for (uint32_t x = 0; x < w; x++) {
+            double g = 0, l = LUMA(x, y);
+            if (x + 1 < w)
+                g += fabs(LUMA(x + 1, y) - l);
+            if (y + 1 < h)
+                g += fabs(LUMA(x, y + 1) - l);
+            row += g;
+            sum[(size_t)(y + 1) * (w + 1) + x + 1] = sum[(size_t)y * (w + 1) + x + 1] + row;
+        }
+    }
+#undef LUMA
+    double best = -1;
+    for (uint32_t y = 0; y + crop->h <= h; y += 16) {
+        for (uint32_t x = 0; x + crop->w <= w; x += 16) {
+            size_t W = w + 1;
+            double s = sum[(size_t)(y + crop->h) * W + x + crop->w] - sum[(size_t)y * W + x + crop->w] -
+                       sum[(size_t)(y + crop->h) * W + x] + sum[(size_t)y * W + x];
+            if (s > best) {
+                best = s;
+                crop->x = x;
+                crop->y = y;
+            }
+        }
+    }
+    free(sum);
+}
+
+static uint8_t *copy_crop(const RdCrop *c, const uint8_t *rgb, uint32_t width)
+{
+    uint8_t *out = malloc((size_t)c->w * c->h * 3);
+    if (!out)
+        return NULL;
+    for (uint32_t r = 0; r < c->h; r++)
+        memcpy(out + (size_t)r * c->w * 3, rgb + ((size_t)(c->y + r) * width + c->x) * 3,
+               (size_t)c->w * 3);
+    return out;
+}
+
+static int is_model_problem(int err)
+{
+    return err == LAT_ERR_NO_MODEL || err == LAT_ERR_BAD_MODEL || err == LAT_ERR_IO;
+}
+
+static void disable_lat(RdState *st, int err)
+{
+    int expected = 0;
+    if (!atomic_compare_exchange_strong(&st->lat_disabled, &expected, 1))
+        return;
+    snprintf(st->run.lat_reason, sizeof st->run.lat_reason,
+             "lat curve skipped: %s", lat_strerror(err));
+    bench_progress_note(st->progress, "note: %s\n", st->run.lat_reason);
+}
+
+/* Encodes + decodes img with one codec at one setting. Returns the decoded
+ * image in *dec (caller frees) when ok. */
+static void measure(RdState *st, int codec, int si, int worker, const LatImage *img,
+                    RdImage *im, LatImage *dec)
+{
+    RdMeasure *m = &im->m[codec][si];
+    int q = st->run.settings[codec][si];
+    uint8_t *file = NULL;
+    size_t size = 0;
+    char err[256] = "";
+    double t0, t1, t2;
+    memset(dec, 0, sizeof(*dec));
+    if (codec == RD_LAT) {
+        LatContext **ctx = &st->contexts[worker * st->run.nsettings[RD_LAT] + si];
+        int e = LAT_OK;
+        if (!*ctx) {
+            LatSettings s;
+            lat_default_settings(&s);
+            s.quality = q;
+            s.threads = st->lat_threads;
+            s.strip_metadata = 1;
+            s.model_path = st->opt.model_path;
+            e = lat_open(ctx, &s);
+        }
+        t0 = bench_now();
+        if (e == LAT_OK)
+            e = lat_encode(*ctx, img, &file, &size);
+        t1 = bench_now();
+        int unclaimed = 0;
+        if (e == LAT_OK && atomic_compare_exchange_strong(&st->model_id_claimed, &unclaimed, 1)) {
+            LatInfo info;
+            if (lat_inspect(file, size, &info) == LAT_OK)
+                memcpy(st->run.lat_model_id, info.model_id, sizeof st->run.lat_model_id);
+        }
+        if (e == LAT_OK)
+            e = lat_decode(*ctx, file, size, dec);
+        t2 = bench_now();
+        lat_free(file);
+        if (e != LAT_OK) {
+            if (is_model_problem(e)) {
+                disable_lat(st, e);
+                return;
+            }
+            snprintf(err, sizeof err, "%s", lat_strerror(e));
+        }
+    } else {
+        JpegOptions jo = {.quality = q, .chroma_444 = st->run.jpeg_444, .optimize = 1};
+        t0 = bench_now();
+        int e = jpeg_encode_memory(img, &jo, &file, &size, err, sizeof err);
+        t1 = bench_now();
+        if (e == 0)
+            e = jpeg_decode_memory(file, size, dec, err, sizeof err);
+        t2 = bench_now();
+        free(file);
+    }
+    if (!err[0] && (dec->width != img->width || dec->height != img->height || dec->channels != 3 ||
+                    dec->bit_depth != 8))
+        snprintf(err, sizeof err, "decoded image is %ux%u, %u channels, %u bits", dec->width,
+                 dec->height, dec->channels, dec->bit_depth);
+    if (err[0]) {
+        lat_image_free(dec);
+        atomic_fetch_add(&st->failures, 1);
+        bench_progress_note(st->progress, "error: %s %s q%d: %s\n", im->name, kCodecName[codec],
+                            q, err);
+        return;
+    }
+    size_t npx = (size_t)img->width * img->height;
+    m->bytes = size;
+    m->bpp = (double)size * 8 / (double)npx;
+    m->psnr = psnr_u8(img->pixels, dec->pixels, npx * 3);
+    m->msssim = msssim_u8(img->pixels, dec->pixels, img->width, img->height, 3);
+    m->enc_s = t1 - t0;
+    m->dec_s = t2 - t1;
+    m->ok = 1;
+}
+
+static void rd_job(void *vctx, int job, int worker)
+{
+    RdState *st = vctx;
+    RdImage *im = &st->run.images[job];
+    int units = st->run.nsettings[RD_LAT] + st->run.nsettings[RD_JPEG];
+    LatImage img;
+    char err[256];
+    if (image_read_file(im->path, &img, 0, err, sizeof err) < 0) {
+        im->failed = 1;
+        atomic_fetch_add(&st->failures, 1);
+        bench_progress_note(st->progress, "error: %s\n", err);
+        bench_progress_add(st->progress, units);
+        return;
+    }
+    int conv = bench_to_rgb8(&img);
+    if (conv < 0) {
+        im->failed = 1;
+        atomic_fetch_add(&st->failures, 1);
+        bench_progress_note(st->progress, "error: %s: out of memory\n", im->name);
+        bench_progress_add(st->progress, units);
+        lat_image_free(&img);
+        return;
+    }
+    if (conv > 0)
+        bench_progress_note(st->progress, "note: %s measured as 8-bit RGB\n", im->name);
+    im->width = img.width;
+    im->height = img.height;
+    if (im->crop) {
+        choose_crop(&img, im->crop);
+        im->crop->original = copy_crop(im->crop, img.pixels, img.width);
+    }
+    for (int codec = 0; codec < RD_CODECS; codec++) {
+        for (int si = 0; si < st->run.nsettings[codec]; si++) {
+            if (codec == RD_LAT && atomic_load(&st->lat_disabled)) {
+                bench_progress_add(st->progress, 1);
+                continue;
+            }
+            LatImage dec;
+            measure(st, codec, si, worker, &img, im, &dec);
+            if (im->m[codec][si].ok && im->crop && im->crop->original)
+                im->crop->decoded[codec][si] = copy_crop(im->crop, dec.pixels, dec.width);
+            lat_image_free(&dec);
+            bench_progress_add(st->progress, 1);
+        }
+    }
+    lat_image_free(&img);
+}
+
+static double msssim_to_db(double m) { return m < 1 ? -10 * log10(1 - m) : INFINITY; }
+
+static void compute_means(RdRun *run)
+{
+    for (int codec = 0; codec < RD_CODECS; codec++) {
+        RdCurve *c = &run->mean[codec];
+        memset(c, 0, sizeof(*c));
+        for (int si = 0; si < run->nsettings[codec]; si++) {
+            double bpp = 0, psnr = 0, ms = 0, enc = 0, dec = 0;
+            int count = 0;
+            for (int i = 0; i < run->nimages; i++) {
+                const RdImage *im = &run->images[i];
+                if (im->failed || !im->m[codec][si].ok)
+                    continue;
+                const RdMeasure *m = &im->m[codec][si];
+                bpp += m->bpp;
+                psnr += m->psnr;
+                ms += m->msssim;
+                enc += m->enc_s;
+                dec += m->dec_s;
+                count++;
+            }
+            if (count == 0)
+                continue;
+            int k = c->n++;
+            c->setting[k] = run->settings[codec][si];
+            c->count[k] = count;
+            c->bpp[k] = bpp / count;
+            c->psnr[k] = psnr / count;
+            c->msssim[k] = ms / count;
+            c->msssim_db[k] = msssim_to_db(c->msssim[k]);
+            c->enc_s[k] = enc / count;
+            c->dec_s[k] = dec / count;
+        }
+    }
+}
+
+static void compute_summary(RdRun *run)
+{
+    const RdCurve *l = &run->mean[RD_LAT], *j = &run->mean[RD_JPEG];
+    for (int codec = 0; codec < RD_CODECS; codec++)
+        for (int t = 0; t < RD_TARGET_COUNT; t++)
+            run->psnr_at[codec][t] = rd_quality_at_rate(run->mean[codec].bpp,
+                                                        run->mean[codec].psnr,
+                                                        run->mean[codec].n, rd_target_bpp[t]);
+    run->bd_rate_psnr = bd_rate(j->bpp, j->psnr, j->n, l->bpp, l->psnr, l->n, BD_FIT_PCHIP);
+    run->bd_rate_psnr_cubic = bd_rate(j->bpp, j->psnr, j->n, l->bpp, l->psnr, l->n, BD_FIT_CUBIC);
+    run->bd_psnr = bd_quality(j->bpp, j->psnr, j->n, l->bpp, l->psnr, l->n, BD_FIT_PCHIP);
+    run->bd_rate_msssim = bd_rate(j->bpp, j->msssim_db, j->n, l->bpp, l->msssim_db, l->n,
+                                  BD_FIT_PCHIP);
+    /* Plots show up to 2 bpp, or further when lat goes there: the
+     * interesting range; the CSVs keep every point. */
+    double xmax = 2.0, data_max = 0;
+    for (int k = 0; k < l->n; k++)
+        xmax = fmax(xmax, l->bpp[k] * 1.05);
+    for (int codec = 0; codec < RD_CODECS; codec++)
+        for (int k = 0; k < run->mean[codec].n; k++)
+            data_max = fmax(data_max, run->mean[codec].bpp[k]);
+    if (data_max > 0 && data_max < xmax)
+        xmax = data_max * 1.05;
+    run->plot_xmax = ceil(xmax * 4) / 4;
+}
+
+static int write_text(const char *outdir, const char *name, const TextBuf *b, char *err,
+                      size_t errlen)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", outdir, name);
+    if (b->failed) {
+        snprintf(err, errlen, "%.200s: out of memory", path);
+        return -1;
+    }
+    return output_write_all(path, NULL, b->data ? b->data : "", b->len, err, errlen);
+}
+
+static void csv_per_image(const RdRun *run, TextBuf *b)
+{
+    textbuf_append(b, "image,codec,setting,bytes,bpp,psnr,msssim,enc_s,dec_s\n");
+    for (int i = 0; i < run->nimages; i++) {
+        const RdImage *im = &run->images[i];
+        if (im->failed)
+            continue;
+        for (int codec = 0; codec < RD_CODECS; codec++) {
+            for (int si = 0; si < run->nsettings[codec]; si++) {
+                const RdMeasure *m = &im->m[codec][si];
+                if (!m->ok)
+                    continue;
+                textbuf_printf(b, "%s,%s,q%d,%zu,%.6f,%.4f,%.6f,%.6f,%.6f\n", im->name,
+                               kCodecName[codec], run->settings[codec][si], m->bytes, m->bpp,
+                               m->psnr, m->msssim, m->enc_s, m->dec_s);
+            }
+        }
+    }
+}
+
+static void csv_means(const RdRun *run, TextBuf *b)
+{
+    textbuf_append(b, "codec,setting,images,bpp,psnr,msssim,msssim_db,enc_s,dec_s\n");
+    for (int codec = 0; codec < RD_CODECS; codec++) {
+        const RdCurve *c = &run->mean[codec];
+        for (int k = 0; k < c->n; k++)
+            textbuf_printf(b, "%s,q%d,%d,%.6f,%.4f,%.6f,%.4f,%.6f,%.6f\n", kCodecName[codec],
+                           c->setting[k], c->count[k], c->bpp[k], c->psnr[k], c->msssim[k],
+                           c->msssim_db[k], c->enc_s[k], c->dec_s[k]);
+    }
+}
+
+static Plot make_plot(const RdRun *run, int msssim)
+{
+    Plot p;
+    memset(&p, 0, sizeof p);
+    p.title = msssim ? "Rate-distortion: MS-SSIM" : "Rate-distortion: PSNR (RGB)";
+    p.xlabel = "bits per pixel";
+    p.ylabel = msssim ? "MS-SSIM (dB) = -10 log10(1 - MS-SSIM)" : "PSNR (dB)";
+    p.xmin = 0;
+    p.xmax = run->plot_xmax;
+    static const char *const kColor[RD_CODECS] = {"#d62728", "#1f77b4"};
+    for (int codec = 0; codec < RD_CODECS; codec++) {
+        const RdCurve *c = &run->mean[codec];
+        if (c->n == 0)
+            continue;
+        PlotSeries *s = &p.series[p.nseries++];
+        s->label = codec == RD_LAT ? "lat" : run->jpeg_444 ? "JPEG 4:4:4" : "JPEG 4:2:0";
+        s->x = c->bpp;
+        s->y = msssim ? c->msssim_db : c->psnr;
+        s->n = c->n;
+        s->color = kColor[codec];
+        s->marker = codec == RD_LAT ? 0 : 1;
+    }
+    return p;
+}
+
+static void json_summary(const RdRun *run, const char *outdir, TextBuf *b)
+{
+    textbuf_append(b, "{\"inputs\":[");
+    for (int i = 0; i < run->ninputs; i++) {
+        textbuf_append(b, i ? "," : "");
+        textbuf_append_json(b, run->inputs[i]);
+    }
+    int measured = 0;
+    for (int i = 0; i < run->nimages; i++)
+        measured += !run->images[i].failed;
+    textbuf_printf(b, "],\"images\":%d,\"threads\":%d,\"elapsed_s\":%.3f,\"outdir\":", measured,
+                   run->threads, run->elapsed_s);
+    textbuf_append_json(b, outdir);
+    textbuf_printf(b, ",\"jpeg_subsampling\":\"%s\"", run->jpeg_444 ? "4:4:4" : "4:2:0");
+    textbuf_printf(b, ",\"lat_available\":%s,\"lat_reason\":", run->lat_available ? "true" : "false");
+    textbuf_append_json(b, run->lat_reason);
+    textbuf_append(b, ",\"lat_model_id\":");
+    textbuf_append_json(b, run->lat_model_id);
+    textbuf_append(b, ",\"bd_rate_psnr_pct\":");
+    textbuf_append_json_number(b, run->bd_rate_psnr, "%.4f");
+    textbuf_append(b, ",\"bd_rate_psnr_cubic_pct\":");
+    textbuf_append_json_number(b, run->bd_rate_psnr_cubic, "%.4f");
+    textbuf_append(b, ",\"bd_psnr_db\":");
+    textbuf_append_json_number(b, run->bd_psnr, "%.4f");
+    textbuf_append(b, ",\"bd_rate_msssim_pct\":");
+    textbuf_append_json_number(b, run->bd_rate_msssim, "%.4f");
+    textbuf_append(b, ",\"codecs\":{");
+    for (int codec = 0; codec < RD_CODECS; codec++) {
+        const RdCurve *c = &run->mean[codec];
+        textbuf_printf(b, "%s\"%s\":{\"psnr_at_bpp\":{", codec ? "," : "", kCodecName[codec]);
+        for (int t = 0; t < RD_TARGET_COUNT; t++) {
+            textbuf_printf(b, "%s\"%g\":", t ? "," : "", rd_target_bpp[t]);
+            textbuf_append_json_number(b, run->psnr_at[codec][t], "%.4f");
+        }
+        textbuf_append(b, "},\"curve\":[");
+        for (int k = 0; k < c->n; k++)
+            textbuf_printf(b, "%s{\"setting\":\"q%d\",\"images\":%d,\"bpp\":%.6f,\"psnr\":%.4f,"
+                              "\"msssim\":%.6f,\"enc_s\":%.6f,\"dec_s\":%.6f}",
+                           k ? "," : "", c->setting[k], c->count[k], c->bpp[k], c->psnr[k],
+                           c->msssim[k], c->enc_s[k], c->dec_s[k]);
+        textbuf_append(b, "]}");
+    }
+    textbuf_append(b, "}}\n");
+}
+
+static void print_dash_or(FILE *f, double v, const char *fmt, int width)
+{
+    if (isfinite(v))
+        fprintf(f, fmt, v);
+    else
+        fprintf(f, "%*s", width, "-");
+}
+
+static void print_summary(const RdRun *run, const char *outdir, const char *png_note)
+{
+    int measured = 0;
+    for (int i = 0; i < run->nimages; i++)
+        measured += !run->images[i].failed;
+    printf("lat bench rd: %d image%s, JPEG %s optimized, %d threads, %.1f s\n", measured,
+           measured == 1 ? "" : "s", run->jpeg_444 ? "4:4:4" : "4:2:0", run->threads,
+           run->elapsed_s);
+    if (run->lat_model_id[0])
+        printf("lat model: %s%s%s\n", run->lat_model_id, run->model_path ? ", " : "",
+               run->model_path ? run->model_path : "");
+    printf("\n");
+    printf("%-6s %-7s %8s %9s %9s %9s %9s\n", "codec", "setting", "bpp", "PSNR dB", "MS-SSIM",
+           "enc ms", "dec ms");
+    for (int codec = RD_CODECS - 1; codec >= 0; codec--) {
+        const RdCurve *c = &run->mean[codec];
+        for (int k = 0; k < c->n; k++)
+            printf("%-6s q%-6d %8.4f %9.3f %9.5f %9.1f %9.1f\n", kCodecName[codec], c->setting[k],
+                   c->bpp[k], c->psnr[k], c->msssim[k], c->enc_s[k] * 1e3, c->dec_s[k] * 1e3);
+    }
+    printf("\n%-14s", "PSNR dB at");
+    for (int t = 0; t < RD_TARGET_COUNT; t++)
+        printf("  %4.2f bpp", rd_target_bpp[t]);
+    printf("\n");
+    for (int codec = RD_CODECS - 1; codec >= 0; codec--) {
+        printf("%-14s", kCodecName[codec]);
+        for (int t = 0; t < RD_TARGET_COUNT; t++)
+            print_dash_or(stdout, run->psnr_at[codec][t], "  %8.2f", 10);
+        printf("\n");
+    }
+    printf("\n");
+    if (!run->lat_available) {
+        printf("lat: %s\n", run->lat_reason);
+    } else {
+        printf("lat vs JPEG: BD-rate ");
+        print_dash_or(stdout, run->bd_rate_psnr, "%+.2f%%", 1);
+        printf(" (PSNR, piecewise cubic; cubic polynomial: ");
+        print_dash_or(stdout, run->bd_rate_psnr_cubic, "%+.2f%%", 1);
+        printf("), BD-PSNR ");
+        print_dash_or(stdout, run->bd_psnr, "%+.3f dB", 1);
+        printf(", BD-rate ");
+        print_dash_or(stdout, run->bd_rate_msssim, "%+.2f%%", 1);
+        printf(" (MS-SSIM dB)\n");
+    }
+    printf("(negative BD-rate: lat needs fewer bits; '-': outside the measured range)\n");
+    printf("wrote %s/{rd.csv,rd_mean.csv,rd_psnr.svg,rd_msssim.svg,%sindex.html}\n", outdir,
+           png_note ? "" : "rd_psnr.png,rd_msssim.png,");
+    if (png_note)
+        printf("PNG plots not written: %s\n", png_note);
+}
+
+static void free_run(RdState *st)
+{
+    RdRun *run = &st->run;
+    for (int i = 0; i < run->nimages; i++) {
+        RdImage *im = &run->images[i];
+        free(im->path);
+        for (int codec = 0; codec < RD_CODECS; codec++)
+            free(im->m[codec]);
+        if (im->crop) {
+            free(im->crop->original);
+            for (int codec = 0; codec < RD_CODECS; codec++) {
+                for (int si = 0; si < run->nsettings[codec]; si++)
+                    free(im->crop->decoded[codec] ? im->crop->decoded[codec][si] : NULL);
+                free(im->crop->decoded[codec]);
+            }
+            free(im->crop);
+        }
+    }
+    free(run->images);
+    if (st->contexts)
+        for (int i = 0; i < st->workers * run->nsettings[RD_LAT]; i++)
+            lat_close(&st->contexts[i]);
+    free(st->contexts);
+}
+
+static int write_outputs(RdState *st, const char **png_note, char *png_err, size_t png_errlen,
+                         char *err, size_t errlen)
+{
+    const RdRun *run = &st->run;
+    const char *outdir = st->opt.outdir;
+    TextBuf b = {0};
+    int rc = 0;
+    csv_per_image(run, &b);
+    rc |= write_text(outdir, "rd.csv", &b, err, errlen);
+    textbuf_free(&b);
+    csv_means(run, &b);
+    if (!rc)
+        rc |= write_text(outdir, "rd_mean.csv", &b, err, errlen);
+    textbuf_free(&b);
+
+    TextBuf svg[2] = {{0}, {0}};
+    static const char *const kName[2] = {"rd_psnr", "rd_msssim"};
+    *png_note = NULL;
+    for (int k = 0; k < 2 && !rc; k++) {
+        Plot p = make_plot(run, k);
+        plot_svg(&p, 580, 390, &svg[k]);
+        char name[64], png[4096], gp[4096], dat[4096];
+        snprintf(name, sizeof name, "%s.svg", kName[k]);
+        rc |= write_text(outdir, name, &svg[k], err, errlen);
+        if (*png_note)
+            continue;
+        snprintf(png, sizeof png, "%s/%s.png", outdir, kName[k]);
+        snprintf(gp, sizeof gp, "%s/%s.gp", outdir, kName[k]);
+        snprintf(dat, sizeof dat, "%s/%s.dat", outdir, kName[k]);
+        if (plot_png_gnuplot(&p, 900, 600, png, gp, dat, png_err, png_errlen) < 0)
+            *png_note = png_err;
+    }
+    if (!rc) {
+        TextBuf html = {0};
+        rc |= bench_report_html(run, svg[0].data ? svg[0].data : "",
+                                svg[1].data ? svg[1].data : "", &html, err, errlen);
+        if (!rc)
+            rc |= write_text(outdir, "index.html", &html, err, errlen);
+        textbuf_free(&html);
+    }
+    textbuf_free(&svg[0]);
+    textbuf_free(&svg[1]);
+    return rc ? -1 : 0;
+}
+
+int bench_rd(int argc, char **argv)
+{
+    RdState st;
+    memset(&st, 0, sizeof st);
+    RdRun *run = &st.run;
+    st.opt.outdir = "lat-bench-rd";
+    st.opt.crops = 3;
+    run->nsettings[RD_LAT] = parse_quality_list("10:90:10,95", run->settings[RD_LAT], MAX_SETTINGS);
+    run->nsettings[RD_JPEG] = parse_quality_list("5:95:5", run->settings[RD_JPEG], MAX_SETTINGS);
+    char **args = calloc((size_t)argc + 1, sizeof(char *));
+    if (!args)
+        return 1;
+    int nargs = 0, no_lat = 0;
+    /* argv[0] is "rd" */
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        int has_value = i + 1 < argc;
+        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+            usage(stdout);
+            free(args);
+            return 0;
+        } else if (strcmp(a, "-o") == 0 && has_value) {
+            st.opt.outdir = argv[++i];
+        } else if ((strcmp(a, "--qualities") == 0 || strcmp(a, "--jpeg-qualities") == 0) &&
+                   has_value) {
+            int codec = strcmp(a, "--qualities") == 0 ? RD_LAT : RD_JPEG;
+            int n = parse_quality_list(argv[++i], run->settings[codec], MAX_SETTINGS);
+            for (int k = 0; k < n && codec == RD_JPEG; k++)
+                if (run->settings[codec][k] < 1)
+                    n = -1; /* libjpeg's scale starts at 1 */
+            if (n <= 0) {
+                fprintf(stderr, "lat bench rd: bad quality list '%s' (values %s..100, at most %d)\n",
+                        argv[i], codec == RD_JPEG ? "1" : "0", MAX_SETTINGS);
+                free(args);
+                return 2;
+            }
+            run->nsettings[codec] = n;
+        } else if (strcmp(a, "--jpeg-444") == 0) {
+            run->jpeg_444 = 1;
+        } else if (strcmp(a, "--no-lat") == 0) {
+            no_lat = 1;
+        } else if (strcmp(a, "--model") == 0 && has_value) {
+            st.opt.model_path = argv[++i];
+        } else if ((strcmp(a, "--threads") == 0 || strcmp(a, "--crops") == 0) && has_value) {
+            long v;
+            if (cli_parse_long(argv[++i], 0, 1024, &v) < 0) {
+                fprintf(stderr, "lat bench rd: bad value for %s: '%s'\n", a, argv[i]);
+                free(args);
+                return 2;
+            }
+            if (strcmp(a, "--threads") == 0)
+                st.opt.threads = (int)v;
+            else
+                st.opt.crops = (int)v;
+        } else if (strcmp(a, "--json") == 0) {
+            st.opt.json = 1;
+        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+            st.opt.quiet = 1;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "lat bench rd: unknown option or missing value: %s\n", a);
+            usage(stderr);
+            free(args);
+            return 2;
+        } else {
+            args[nargs++] = argv[i];
+        }
+    }
+    if (nargs == 0) {
+        usage(stderr);
+        free(args);
+        return 2;
+    }
+    run->inputs = args;
+    run->ninputs = nargs;
+    run->model_path = st.opt.model_path;
+    if (no_lat) {
+        run->nsettings[RD_LAT] = 0;
+        atomic_store(&st.lat_disabled, 1);
+        snprintf(run->lat_reason, sizeof run->lat_reason, "lat curve skipped (--no-lat)");
+    }
+
+    char err[512];
+    char **paths;
+    int npaths;
+    if (bench_collect_inputs(args, nargs, &paths, &npaths, err, sizeof err) < 0) {
+        fprintf(stderr, "lat bench rd: %s\n", err);
+        free(args);
+        return 1;
+    }
+    if (bench_make_dirs(st.opt.outdir, err, sizeof err) < 0) {
+        fprintf(stderr, "lat bench rd: %s\n", err);
+        bench_free_inputs(paths, npaths);
+        free(args);
+        return 1;
+    }
+    run->nimages = npaths;
+    run->images = calloc((size_t)npaths, sizeof(RdImage));
+    int threads = st.opt.threads > 0 ? st.opt.threads : bench_cpu_count();
+    st.workers = threads < npaths ? threads : npaths;
+    st.lat_threads = threads / st.workers > 0 ? threads / st.workers : 1;
+    run->threads = threads;
+    st.contexts = calloc((size_t)st.workers * (size_t)(run->nsettings[RD_LAT] + 1),
+                         sizeof(LatContext *));
+    int oom = !run->images || !st.contexts;
+    for (int i = 0; i < npaths && !oom; i++) {
+        RdImage *im = &run->images[i];
+        im->path = paths[i];
+        paths[i] = NULL;
+        im->name = bench_basename(im->path);
+        for (int codec = 0; codec < RD_CODECS; codec++) {
+            im->m[codec] = calloc((size_t)run->nsettings[codec] + 1, sizeof(RdMeasure));
+            oom |= !im->m[codec];
+        }
+    }
+    /* Crops for --crops images spread over the list. */
+    int ncrops = st.opt.crops < npaths ? st.opt.crops : npaths;
+    for (int k = 0; k < ncrops && !oom; k++) {
+        RdImage *im = &run->images[(int)((long)k * npaths / ncrops)];
+        im->crop = calloc(1, sizeof(RdCrop));
+        oom |= !im->crop;
+        for (int codec = 0; codec < RD_CODECS && !oom; codec++) {
+            im->crop->decoded[codec] = calloc((size_t)run->nsettings[codec] + 1, sizeof(uint8_t *));
+            oom |= !im->crop->decoded[codec];
+        }
+    }
+    bench_free_inputs(paths, npaths);
+    if (oom) {
+        fprintf(stderr, "lat bench rd: out of memory\n");
+        free_run(&st);
+        free(args);
+        return 1;
+    }
+
+    double start = bench_now();
+    int64_t units = (int64_t)npaths * (run->nsettings[RD_LAT] + run->nsettings[RD_JPEG]);
+    st.progress = bench_progress_start("rd", units, !st.opt.quiet);
+    bench_parallel(npaths, st.workers, rd_job, &st);
+    bench_progress_finish(st.progress);
+    st.progress = NULL;
+    run->elapsed_s = bench_now() - start;
+    run->lat_available = !atomic_load(&st.lat_disabled);
+
+    compute_means(run);
+    compute_summary(run);
+    const char *png_note = NULL;
+    char png_err[512];
+    int rc = write_outputs(&st, &png_note, png_err, sizeof png_err, err, sizeof err);
+    if (rc < 0)
+        fprintf(stderr, "lat bench rd: %s\n", err);
+    if (st.opt.json) {
+        TextBuf j = {0};
+        json_summary(run, st.opt.outdir, &j);
+        if (j.data)
+            fputs(j.data, stdout);
+        textbuf_free(&j);
+        if (!run->lat_available)
+            fprintf(stderr, "lat bench rd: %s\n", run->lat_reason);
+        if (png_note)
+            fprintf(stderr, "lat bench rd: PNG plots not written: %s\n", png_note);
+    } else {
+        print_summary(run, st.opt.outdir, png_note);
+    }
+    int failures = atomic_load(&st.failures);
+    if (failures)
+        fprintf(stderr, "lat bench rd: %d measurement(s) failed (see the errors above)\n",
+                failures);
+    free_run(&st);
+    free(args);
+    return rc < 0 || failures ? 1 : 0;
+}

@@ -1,0 +1,72 @@
+/* `lat bench rd`: rate-distortion sweep of lat against JPEG (libjpeg-turbo).
+ * The results of a run, shared with the HTML report (bench_report.c). */
+#ifndef LAT_TOOLS_BENCH_RD_H
+#define LAT_TOOLS_BENCH_RD_H
+#include <stddef.h>
+#include <stdint.h>
+
+enum { RD_LAT = 0, RD_JPEG = 1, RD_CODECS = 2 };
+#define RD_TARGET_COUNT 3   /* PSNR is interpolated at these bpp: */
+extern const double rd_target_bpp[RD_TARGET_COUNT]; /* 0.25, 0.5, 1.0 */
+
+/* One encode + decode of one image at one setting. */
+typedef struct RdMeasure {
+    int ok;
+    size_t bytes;        /* whole compressed file */
+    double bpp;          /* bytes * 8 / (width * height) */
+    double psnr;         /* dB, RGB, 8-bit */
+    double msssim;       /* mean over R, G, B; see msssim.h */
+    double enc_s, dec_s; /* wall-clock seconds of the encode / decode call */
+} RdMeasure;
+
+/* Crops of one image for the visual report: the original and the decoded
+ * output of every setting, each w x h x 3 bytes (NULL when that setting
+ * failed). Owned by the RdImage. */
+typedef struct RdCrop {
+    uint32_t x, y, w, h;
+    uint8_t *original;
+    uint8_t **decoded[RD_CODECS];   /* [nsettings[codec]] */
+} RdCrop;
+
+typedef struct RdImage {
+    char *path;
+    const char *name;              /* points into path */
+    uint32_t width, height;
+    RdMeasure *m[RD_CODECS];       /* [nsettings[codec]] */
+    RdCrop *crop;                  /* NULL unless shown in the report */
+    int failed;                    /* could not be read: no measures */
+} RdImage;
+
+/* Dataset-mean curve of one codec: one point per setting, the mean of the
+ * per-image values over the images measured at that setting. */
+typedef struct RdCurve {
+    int n;
+    int count[64];                 /* images averaged per point */
+    double bpp[64], psnr[64], msssim[64], msssim_db[64], enc_s[64], dec_s[64];
+    int setting[64];               /* quality value */
+} RdCurve;
+
+typedef struct RdRun {
+    int nimages;
+    RdImage *images;
+    int nsettings[RD_CODECS];
+    int settings[RD_CODECS][64];   /* quality values, as given */
+    int jpeg_444;
+    int lat_available;             /* 0: lat skipped, lat_reason says why */
+    char lat_reason[256];
+    RdCurve mean[RD_CODECS];
+    double psnr_at[RD_CODECS][RD_TARGET_COUNT]; /* NAN outside a curve's range */
+    double bd_rate_psnr;           /* %, PCHIP fit (the headline number) */
+    double bd_rate_psnr_cubic;     /* %, classic cubic polynomial fit */
+    double bd_psnr;                /* dB */
+    double bd_rate_msssim;         /* %, on MS-SSIM in dB */
+    double elapsed_s;
+    int threads;
+    double plot_xmax;              /* bpp range shown by the plots */
+    const char *model_path;        /* --model, NULL = the default model */
+    char lat_model_id[33];         /* LatInfo.model_id of the lat files, "" if none */
+    char **inputs;                 /* the DIR... arguments */
+    int ninputs;
+} RdRun;
+
+#endif

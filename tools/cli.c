@@ -1,0 +1,98 @@
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "lat.h"
+
+int cli_fail(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "lat %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return CLI_EXIT_FAILURE;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "lat %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, " (see lat %s --help)\n", cmd);
+    va_end(ap);
+    return CLI_EXIT_USAGE;
+}
+
+int cli_option_error(const char *cmd, int getopt_result, char **argv)
+{
+    const char *what = argv[optind - 1];
+    if (strncmp(what, "--", 2) == 0) {
+        int len = (int)strcspn(what, "=");
+        if (getopt_result == ':')
+            return cli_usage_error(cmd, "option %.*s needs a value", len, what);
+        if (what[len] == '=')
+            return cli_usage_error(cmd, "option %.*s takes no value", len, what);
+        return cli_usage_error(cmd, "unknown option %.*s", len, what);
+    }
+    if (getopt_result == ':')
+        return cli_usage_error(cmd, "option -%c needs a value", optopt);
+    return cli_usage_error(cmd, "unknown option -%c", optopt);
+}
+
+int cli_parse_long(const char *s, long min, long max, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    if (*s < '0' || *s > '9')
+        return -1;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || *end != '\0' || v == 0)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+const char *cli_lat_error(int code)
+{
+    switch (code) {
+    case LAT_ERR_NO_MODEL:
+        return "no model installed for lossy mode (use --lossless, or give a model with "
+               "--model FILE or $LAT_MODEL)";
+    case LAT_ERR_MODEL_MISMATCH:
+        return "the file was made with a different model than the one loaded (give the "
+               "matching model with --model FILE)";
+    case LAT_ERR_LIMIT_EXCEEDED:
+        return "image or stream larger than the limits (see --max-pixels)";
+    case LAT_ERR_UNSUPPORTED_VERSION:
+        return "the file uses a newer .lat format version than this lat supports";
+    default:
+        return lat_strerror(code);
+    }
+}
+
+double cli_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}

@@ -1,0 +1,71 @@
+/* The lat command-line tool: `lat <command> [options]`. Each command is one
+ * cmd_*.c file; adding one is a line in the table below (and its source in
+ * tools/meson.build). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "lat.h"
+
+typedef struct Command {
+    const char *name;
+    int (*run)(int argc, char **argv); /* argv[0] is the command name */
+    const char *summary;
+} Command;
+
+static const Command commands[] = {
+    {"encode", cmd_encode, "compress an image (PNG, JPEG, PPM/PGM) into a .lat file"},
+    {"decode", cmd_decode, "decompress a .lat file into PNG or PPM/PGM"},
+    {"info", cmd_info, "show what a .lat file contains"},
+    {"compare", cmd_compare, "PSNR between two images; JPEG/PNG reference sizes"},
+    {"bench", cmd_bench, "benchmarks: nn (engine speed), rd, lossless"},
+    {"train", cmd_train, "train the lossy model on folders of photos"},
+    {"classify", cmd_classify, "classify images from their compressed latents (Fashion-MNIST)"},
+};
+
+static void print_help(FILE *f)
+{
+    fprintf(f, "lat %s: a learned image codec\n\n"
+               "usage: lat <command> [options]   (lat <command> --help for details)\n\n"
+               "commands:\n",
+            lat_version());
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n  --help, -h     this help\n  --version      print the version\n");
+}
+
+/* Output lost on stdout (a full disk, `lat info x.lat > /dev/full`) is a
+ * failure too: exit 1 with one line, unless the command already failed. */
+static int check_stdout(const char *name, int rc)
+{
+    errno = 0;
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == 0) {
+        fprintf(stderr, "lat %s: cannot write stdout: %s\n", name,
+                errno ? strerror(errno) : "write error");
+        return 1;
+    }
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        print_help(stderr);
+        return 2;
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        print_help(stdout);
+        return check_stdout("help", 0);
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+        printf("lat %s\n", lat_version());
+        return check_stdout("version", 0);
+    }
+    for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+        if (strcmp(name, commands[i].name) == 0)
+            return check_stdout(name, commands[i].run(argc - 1, argv + 1));
+    fprintf(stderr, "lat: unknown command '%s' (see lat --help)\n", name);
+    return 2;
+}

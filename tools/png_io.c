@@ -1,0 +1,283 @@
+/* PNG reading and writing with libpng. libpng reports errors by longjmp;
+ * the jump buffer and everything allocated while it is armed live in a
+ * heap-allocated state, so no automatic variable is modified between
+ * setjmp and longjmp. Warnings are silenced: an image either reads
+ * completely or fails with one message. */
+#include <png.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "imageio.h"
+#include "imageio_internal.h"
+
+typedef struct PngState {
+    jmp_buf jmp;
+    char msg[200];
+    /* reading */
+    const uint8_t *data;
+    size_t size, pos;
+    /* writing */
+    uint8_t *out;
+    size_t out_size, out_cap;
+    /* owned while the jump is armed */
+    png_bytep *rows;
+    uint8_t *row16;
+    LatImage img;
+} PngState;
+
+static void on_error(png_structp png, png_const_charp msg)
+{
+    PngState *st = png_get_error_ptr(png);
+    snprintf(st->msg, sizeof(st->msg), "%s", msg);
+    longjmp(st->jmp, 1);
+}
+
+static void on_warning(png_structp png, png_const_charp msg)
+{
+    (void)png;
+    (void)msg;
+}
+
+static void read_bytes(png_structp png, png_bytep out, size_t n)
+{
+    PngState *st = png_get_io_ptr(png);
+    if (n > st->size - st->pos)
+        png_error(png, "file is truncated");
+    memcpy(out, st->data + st->pos, n);
+    st->pos += n;
+}
+
+int png_is_signature(const uint8_t *data, size_t size)
+{
+    return size >= 8 && png_sig_cmp(data, 0, 8) == 0;
+}
+
+/* libpng delivers 16-bit samples big-endian, as stored in the file. */
+static void big_endian_to_host(void *pixels, size_t count)
+{
+    uint8_t *b = pixels;
+    uint16_t *s = pixels;
+    for (size_t i = 0; i < count; i++)
+        s[i] = (uint16_t)(b[2 * i] << 8 | b[2 * i + 1]);
+}
+
+static void copy_metadata(png_structp png, png_infop info, LatImage *img)
+{
+    png_charp name;
+    int compression;
+    png_bytep profile;
+    png_uint_32 profile_len;
+    if (png_get_iCCP(png, info, &name, &compression, &profile, &profile_len) &&
+        profile_len > 0) {
+        img->icc = malloc(profile_len);
+        if (!img->icc)
+            png_error(png, "out of memory");
+        memcpy(img->icc, profile, profile_len);
+        img->icc_size = profile_len;
+    }
+    png_bytep exif;
+    png_uint_32 exif_len;
+    if (png_get_eXIf_1(png, info, &exif_len, &exif) && exif_len > 0) {
+        img->exif = malloc(exif_len);
+        if (!img->exif)
+            png_error(png, "out of memory");
+        memcpy(img->exif, exif, exif_len);
+        img->exif_size = exif_len;
+    }
+}
+
+int png_read_memory(const uint8_t *data, size_t size, LatImage *img, uint64_t max_pixels,
+                    char *err, size_t errlen)
+{
+    memset(img, 0, sizeof(*img));
+    PngState *st = calloc(1, sizeof(*st));
+    if (!st) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    st->data = data;
+    st->size = size;
+    png_structp png = png_create_read_struct(PNG_LIBPNG_VER_STRING, st, on_error, on_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!info) {
+        png_destroy_read_struct(&png, NULL, NULL);
+        free(st);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (setjmp(st->jmp)) {
+        snprintf(err, errlen, "invalid PNG: %s", st->msg);
+        png_destroy_read_struct(&png, &info, NULL);
+        free(st->rows);
+        image_clear(&st->img);
+        free(st);
+        return -1;
+    }
+    png_set_read_fn(png, st, read_bytes);
+    /* libpng's own guards: no side longer than the pixel limit allows (our
+     * exact w*h limit is applied below, before any allocation); ancillary
+     * chunks (iCCP, eXIf, text: decompressed size included) at most 16 MiB
+     * each, the largest metadata a .lat stores; at most 1000 of them. */
+    uint64_t side = max_pixels ? max_pixels : LAT_DEFAULT_MAX_PIXELS;
+    side = side < PNG_UINT_31_MAX ? side : PNG_UINT_31_MAX;
+    png_set_user_limits(png, (png_uint_32)side, (png_uint_32)side);
+    png_set_chunk_malloc_max(png, 16u << 20);
+    png_set_chunk_cache_max(png, 1000);
+    png_read_info(png, info);
+
+    png_uint_32 width, height;
+    int depth, color_type, interlace;
+    png_get_IHDR(png, info, &width, &height, &depth, &color_type, &interlace, NULL, NULL);
+    if (color_type == PNG_COLOR_TYPE_PALETTE)
+        png_set_palette_to_rgb(png);
+    if (color_type == PNG_COLOR_TYPE_GRAY && depth < 8)
+        png_set_expand_gray_1_2_4_to_8(png);
+    if (png_get_valid(png, info, PNG_INFO_tRNS))
+        png_set_tRNS_to_alpha(png);
+    png_set_interlace_handling(png);
+    png_read_update_info(png, info);
+
+    /* Deflate expands at most 1032 times: a file too short to hold the
+     * declared rows is refused before the image is allocated. */
+    static const uint32_t samples_per_pixel[7] = {1, 0, 3, 1, 2, 0, 4};
+    uint64_t row_bytes = ((uint64_t)width * samples_per_pixel[color_type % 7] * (uint32_t)depth + 7) / 8;
+    if ((uint64_t)size * 1032u / height < row_bytes + 1)
+        png_error(png, "file too short for the image size in its header");
+    uint32_t channels = png_get_channels(png, info);
+    uint32_t out_depth = png_get_bit_depth(png, info);
+    if (channels < 1 || channels > 4 || (out_depth != 8 && out_depth != 16))
+        png_error(png, "unexpected pixel layout after expansion");
+    if (image_alloc(&st->img, width, height, channels, out_depth, max_pixels, st->msg,
+                    sizeof(st->msg)) < 0) {
+        snprintf(err, errlen, "%s", st->msg);
+        png_destroy_read_struct(&png, &info, NULL);
+        free(st);
+        return -1;
+    }
+    size_t stride = (size_t)width * channels * (out_depth / 8);
+    if (png_get_rowbytes(png, info) != stride)
+        png_error(png, "unexpected row size");
+    st->rows = malloc(sizeof(png_bytep) * height);
+    if (!st->rows)
+        png_error(png, "out of memory");
+    for (png_uint_32 y = 0; y < height; y++)
+        st->rows[y] = (uint8_t *)st->img.pixels + y * stride;
+    png_read_image(png, st->rows);
+    /* Reads the chunks after IDAT (an eXIf may be there) and checks IEND. */
+    png_read_end(png, info);
+    copy_metadata(png, info, &st->img);
+    if (out_depth == 16)
+        big_endian_to_host(st->img.pixels, (size_t)width * height * channels);
+
+    *img = st->img;
+    png_destroy_read_struct(&png, &info, NULL);
+    free(st->rows);
+    free(st);
+    return 0;
+}
+
+static void write_bytes(png_structp png, png_bytep data, size_t n)
+{
+    PngState *st = png_get_io_ptr(png);
+    if (n > st->out_cap - st->out_size) {
+        size_t cap = st->out_cap ? st->out_cap : 65536;
+        while (cap - st->out_size < n) {
+            if (cap > SIZE_MAX / 2)
+                png_error(png, "out of memory");
+            cap *= 2;
+        }
+        uint8_t *grown = realloc(st->out, cap);
+        if (!grown)
+            png_error(png, "out of memory");
+        st->out = grown;
+        st->out_cap = cap;
+    }
+    memcpy(st->out + st->out_size, data, n);
+    st->out_size += n;
+}
+
+static void flush_bytes(png_structp png)
+{
+    (void)png;
+}
+
+static const int color_types[5] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA,
+                                   PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA};
+
+int png_encode_memory(const LatImage *img, int level, uint8_t **out, size_t *out_size,
+                      char *err, size_t errlen)
+{
+    *out = NULL;
+    *out_size = 0;
+    if (image_check_writable(img, err, errlen) < 0)
+        return -1;
+    if (img->width > PNG_UINT_31_MAX || img->height > PNG_UINT_31_MAX) {
+        snprintf(err, errlen, "image too large for PNG");
+        return -1;
+    }
+    PngState *st = calloc(1, sizeof(*st));
+    if (!st) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, st, on_error, on_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    if (!info) {
+        png_destroy_write_struct(&png, NULL);
+        free(st);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    if (setjmp(st->jmp)) {
+        snprintf(err, errlen, "cannot write PNG: %s", st->msg);
+        png_destroy_write_struct(&png, &info);
+        free(st->out);
+        free(st->row16);
+        free(st);
+        return -1;
+    }
+    png_set_write_fn(png, st, write_bytes, flush_bytes);
+    /* An ICC profile libpng finds questionable is dropped with a warning
+     * rather than failing the whole write. */
+    png_set_benign_errors(png, 1);
+    png_set_compression_level(png, level < 0 ? 0 : level > 9 ? 9 : level);
+    png_set_IHDR(png, info, img->width, img->height, (int)img->bit_depth,
+                 color_types[img->channels], PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
+    if (img->icc && img->icc_size > 0 && img->icc_size <= PNG_UINT_31_MAX)
+        png_set_iCCP(png, info, "ICC profile", PNG_COMPRESSION_TYPE_BASE, img->icc,
+                     (png_uint_32)img->icc_size);
+    if (img->exif && img->exif_size > 0 && img->exif_size <= PNG_UINT_31_MAX)
+        png_set_eXIf_1(png, info, (png_uint_32)img->exif_size, img->exif);
+    png_write_info(png, info);
+
+    size_t stride = (size_t)img->width * img->channels * (img->bit_depth / 8);
+    if (img->bit_depth == 16) {
+        st->row16 = malloc(stride);
+        if (!st->row16)
+            png_error(png, "out of memory");
+    }
+    for (uint32_t y = 0; y < img->height; y++) {
+        const uint8_t *row = (const uint8_t *)img->pixels + y * stride;
+        if (img->bit_depth == 16) {
+            const uint16_t *s = (const uint16_t *)(const void *)row;
+            for (size_t i = 0; i < stride / 2; i++) {
+                st->row16[2 * i] = (uint8_t)(s[i] >> 8);
+                st->row16[2 * i + 1] = (uint8_t)s[i];
+            }
+            png_write_row(png, st->row16);
+        } else {
+            png_write_row(png, (png_const_bytep)row);
+        }
+    }
+    /* NULL info: libpng 1.6.39 would write the eXIf chunk a second time. */
+    png_write_end(png, NULL);
+    png_destroy_write_struct(&png, &info);
+    *out = st->out;
+    *out_size = st->out_size;
+    free(st->row16);
+    free(st);
+    return 0;
+}
