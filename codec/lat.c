@@ -421,27 +421,44 @@ static int take_metadata(StreamList *l, LatImage *img)
     return LAT_OK;
 }
 
-int lat_decode(LatContext *c, const uint8_t *data, size_t size, LatImage *img)
+/* Validates the arguments, then parses and decompresses a .lat file into a
+ * new stream list (*out, freed by the caller with streams_free + free). */
+static int read_file(LatContext *c, const uint8_t *data, size_t size, LatHeader *h,
+                     StreamList **out)
 {
-    if (!img)
-        return LAT_ERR_INVALID_ARGUMENT;
-    memset(img, 0, sizeof *img);
+    *out = NULL;
     if (!c || (!data && size))
         return LAT_ERR_INVALID_ARGUMENT;
     StreamList *l = calloc(1, sizeof *l);
     if (!l)
         return LAT_ERR_OUT_OF_MEMORY;
-    LatHeader h;
-    int err = container_read(data, size, c->settings.max_pixels, &h, l);
-    if (err >= 0) {
-        img->width = h.width;
-        img->height = h.height;
-        img->channels = h.channels;
-        img->bit_depth = h.bit_depth;
-        img->pixels = malloc(image_bytes(h.width, h.height, h.channels, h.bit_depth));
-        if (!img->pixels)
-            err = LAT_ERR_OUT_OF_MEMORY;
+    int err = container_read(data, size, c->settings.max_pixels, h, l);
+    if (err < 0) {
+        streams_free(l);
+        free(l);
+        return err;
     }
+    *out = l;
+    return 0;
+}
+
+int lat_decode(LatContext *c, const uint8_t *data, size_t size, LatImage *img)
+{
+    if (!img)
+        return LAT_ERR_INVALID_ARGUMENT;
+    memset(img, 0, sizeof *img);
+    LatHeader h;
+    StreamList *l;
+    int err = read_file(c, data, size, &h, &l);
+    if (err < 0)
+        return err;
+    img->width = h.width;
+    img->height = h.height;
+    img->channels = h.channels;
+    img->bit_depth = h.bit_depth;
+    img->pixels = malloc(image_bytes(h.width, h.height, h.channels, h.bit_depth));
+    if (!img->pixels)
+        err = LAT_ERR_OUT_OF_MEMORY;
     if (err >= 0) {
         if (h.mode == LAT_MODE_LOSSLESS) {
             err = lossless_decode(l, h.width, h.height, h.channels, h.bit_depth, img->pixels);
@@ -518,14 +535,12 @@ int lat_inspect(const uint8_t *data, size_t size, LatInfo *info)
 /* Parses a lossy file and entropy-decodes its latents (no synthesis). */
 static int decode_latents(LatContext *c, const uint8_t *data, size_t size, LossyLatents *lat)
 {
-    if (!c || (!data && size))
-        return LAT_ERR_INVALID_ARGUMENT;
-    StreamList *l = calloc(1, sizeof *l);
-    if (!l)
-        return LAT_ERR_OUT_OF_MEMORY;
     LatHeader h;
-    int err = container_read(data, size, c->settings.max_pixels, &h, l);
-    if (err >= 0 && h.mode != LAT_MODE_LOSSY)
+    StreamList *l;
+    int err = read_file(c, data, size, &h, &l);
+    if (err < 0)
+        return err;
+    if (h.mode != LAT_MODE_LOSSY)
         err = LAT_ERR_UNSUPPORTED_IMAGE;
     if (err >= 0)
         err = context_model(c);
