@@ -18,7 +18,7 @@ static int write_model(const char *path, uint64_t seed, const char *id)
     Rng rng;
     rng_seed(&rng, seed);
     float lambdas[1] = {0.01f};
-    if (lossy_net_init(&net, 8, 8, 1, lambdas, &rng) < 0)
+    if (lossy_net_init(&net, 8, 8, 1, lambdas, 1, &rng) < 0)
         return -1;
     uint8_t *buf;
     size_t size;

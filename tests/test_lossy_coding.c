@@ -132,7 +132,7 @@ int main(void)
     /* End to end on a small random model. */
     const float lambdas[2] = {0.01f, 0.1f};
     LossyNet net;
-    CHECK(lossy_net_init(&net, 4, 6, 2, lambdas, &rng) == 0, "net");
+    CHECK(lossy_net_init(&net, 4, 6, 2, lambdas, 2, &rng) == 0, "net");
     for (size_t i = 0; i < net.gain.n; i++)
         net.gain.v[i] = 4.0f + 0.5f * (float)(i % 3);   /* big gains: non-zero latents */
     uint8_t *file;

@@ -40,7 +40,7 @@ int main(void)
     Rng rng;
     rng_seed(&rng, 11);
     LossyNet net;
-    CHECK(lossy_net_init(&net, 4, 5, 3, lambdas, &rng) == 0, "init");
+    CHECK(lossy_net_init(&net, 4, 5, 3, lambdas, 3, &rng) == 0, "init");   /* architecture 2 */
     NetTensor t[LOSSY_TENSORS];
     lossy_net_tensors(&net, t);
     for (int i = 0; i < LOSSY_TENSORS; i++)
@@ -60,7 +60,8 @@ int main(void)
     CHECK(model_file_read(d, n, &back, id, &hash, &steps, &opt, note, sizeof note) == 0, "read");
     CHECK(strcmp(id, "test-f4m5") == 0 && steps == 1234 && strcmp(note, "a note") == 0
           && opt.count == 0, "header fields");
-    CHECK(back.n == 4 && back.m == 5 && back.levels == 3 && back.lambda[2] == 0.1f, "arch");
+    CHECK(back.n == 4 && back.m == 5 && back.levels == 3 && back.lambda[2] == 0.1f
+          && back.prior_sets == 3 && get_u32(d + 48) == LATM_ARCH_PER_LEVEL_PRIOR, "arch");
     NetTensor tb[LOSSY_TENSORS];
     lossy_net_tensors(&back, tb);
     for (int i = 0; i < LOSSY_TENSORS; i++)
@@ -112,6 +113,7 @@ int main(void)
         {8, 2, LAT_ERR_UNSUPPORTED_VERSION, "version 2"},
         {12, 4, LAT_ERR_BAD_MODEL, "unknown flag"},
         {48, 9, LAT_ERR_BAD_MODEL, "unknown architecture"},
+        {48, LATM_ARCH_FACTORIZED, LAT_ERR_BAD_MODEL, "architecture 1 with per-level priors"},
         {52, 0, LAT_ERR_BAD_MODEL, "N = 0"},
         {52, 0x7fffffff, LAT_ERR_BAD_MODEL, "absurd N"},
         {56, 100000, LAT_ERR_BAD_MODEL, "absurd M"},
@@ -147,6 +149,23 @@ int main(void)
         CHECK(!read_ok(b, n, &err), "byte %zu corrupted accepted", k);
     }
     free(b);
+    free(d);
+
+    /* Architecture 1 (one shared prior) still reads, and splitting its
+     * prior gives every level the shared values. */
+    LossyNet shared;
+    CHECK(lossy_net_init(&shared, 4, 5, 3, lambdas, 1, &rng) == 0, "init shared");
+    shared.prior.biases.v[7] = 0.25f;
+    CHECK(model_file_write(&shared, "test-shared", NULL, 1, NULL, &d, &n) == 0, "write shared");
+    CHECK(get_u32(d + 48) == LATM_ARCH_FACTORIZED, "architecture 1 written");
+    CHECK(model_file_read(d, n, &back, id, &hash, &steps, NULL, NULL, 0) == 0 && back.prior_sets == 1,
+          "read architecture 1");
+    CHECK(lossy_net_split_prior(&back) == 0 && back.prior_sets == 3
+          && back.prior.biases.n == 3 * shared.prior.biases.n
+          && back.prior.biases.v[2 * 5 * PRIOR_NBIAS + 7] == 0.25f
+          && lossy_prior_channel(&back, 2, 1) == 11, "split prior");
+    lossy_net_free(&back);
+    lossy_net_free(&shared);
     free(d);
     lossy_net_free(&net);
     if (failures)

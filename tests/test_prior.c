@@ -34,6 +34,22 @@ int main(void)
             sum += prior_prob(&p, k, v);
         CHECK(fabs(sum - 1.0) < 1e-3, "channel %d: sum of p = %.6f", k, sum);
     }
+    /* Scaled bins (a gain between two levels) still partition the line, and
+     * scale 1 is the plain prior. */
+    for (int k = 0; k < 3; k++)
+        for (double s = 0.6; s < 2.0; s += 0.5) {
+            double sum = 0;
+            for (int v = -400; v <= 400; v++) {
+                const float fv = (float)v;
+                sum += exp2(-prior_bits_scaled(&p, k, &fv, 1, s));
+            }
+            CHECK(fabs(sum - 1.0) < 1e-3, "channel %d, scale %.1f: sum of p = %.6f", k, s, sum);
+        }
+    {
+        const float fv = 2.0f;
+        CHECK(prior_bits_scaled(&p, 1, &fv, 1, 1.0) == -log2(prior_prob(&p, 1, 2.0)),
+              "scale 1 differs from prior_prob");
+    }
 
     enum { N = 40 };
     float v[N], dv[N];

@@ -51,6 +51,8 @@ static void usage(FILE *f)
         "  --min-scale X            smallest downscale factor (default 0.5)\n"
         "  --ste                    decoder sees rounded latents with a straight-through\n"
         "                           gradient (default: noisy latents; --noise)\n"
+        "  --shared-prior           one entropy model for all levels (default: one per\n"
+        "                           level; a resumed shared-prior model is split)\n"
         "  --seed S                 random seed (default 1)\n"
         "  --threads T|auto         threads (default 2); auto: 1 or 2, re-measured every\n"
         "                           500 steps (on a busy machine BLAS threads that wait\n"
@@ -355,6 +357,8 @@ int cmd_train(int argc, char **argv)
             cfg.ste = 0;
         } else if (strcmp(a, "--ste") == 0) {
             cfg.ste = 1;
+        } else if (strcmp(a, "--shared-prior") == 0) {
+            cfg.per_level_prior = 0;
         } else if (OPT("--seed")) {
             cfg.seed = strtoull(v, NULL, 10);
         } else if (OPT("--threads")) {

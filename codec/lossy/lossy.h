@@ -59,7 +59,9 @@ int lossy_synthesize(const LossyModel *m, const LossyLatents *lat, uint32_t widt
 int lossy_decode_latents(const LossyModel *m, const StreamList *in, uint32_t width,
                          uint32_t height, LossyLatents *out);
 
-/* Ideal size of the latents under the model's prior: sum of -log2 p(y_hat). */
+/* Ideal size of the latents under the model's prior: sum of -log2 p(y_hat)
+ * (with per-level priors, the prior of the level nearest the file's quality,
+ * rescaled to its gain). */
 double lossy_latents_ideal_bits(const LossyModel *m, const LossyLatents *lat);
 /* Same, for one channel. */
 double lossy_channel_ideal_bits(const LossyModel *m, const LossyLatents *lat, int channel);

@@ -236,6 +236,9 @@ int lossy_synthesize(const LossyModel *m, const LossyLatents *lat, uint32_t widt
 
 double lossy_channel_ideal_bits(const LossyModel *m, const LossyLatents *lat, int channel)
 {
+    int pk;
+    const double s = lossy_net_prior_at(&m->net, lossy_level_position(m->net.levels, lat->quality),
+                                        channel, &pk);
     const size_t hw = (size_t)lat->h * lat->w;
     double bits = 0;
     float buf[256];
@@ -243,7 +246,7 @@ double lossy_channel_ideal_bits(const LossyModel *m, const LossyLatents *lat, in
         size_t n = hw - i < 256 ? hw - i : 256;
         for (size_t j = 0; j < n; j++)
             buf[j] = (float)lat->q[(size_t)channel * hw + i + j];
-        bits += prior_bits(&m->net.prior, channel, buf, n);
+        bits += prior_bits_scaled(&m->net.prior, pk, buf, n, s);
     }
     return bits;
 }

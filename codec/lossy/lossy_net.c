@@ -22,15 +22,17 @@ void lossy_net_free(LossyNet *net)
     memset(net, 0, sizeof *net);
 }
 
-int lossy_net_init(LossyNet *net, int n, int m, int levels, const float *lambdas, Rng *rng)
+int lossy_net_init(LossyNet *net, int n, int m, int levels, const float *lambdas, int prior_sets,
+                   Rng *rng)
 {
     memset(net, 0, sizeof *net);
     if (n < 1 || n > LOSSY_MAX_N || m < 1 || m > LOSSY_MAX_M || levels < 1
-        || levels > LOSSY_MAX_LEVELS)
+        || levels > LOSSY_MAX_LEVELS || (prior_sets != 1 && prior_sets != levels))
         return -1;
     net->n = n;
     net->m = m;
     net->levels = levels;
+    net->prior_sets = prior_sets;
     for (int l = 0; l < levels; l++)
         net->lambda[l] = lambdas[l];
     const int ga_in[4] = {3, n, n, n}, ga_out[4] = {n, n, n, m};
@@ -46,7 +48,7 @@ int lossy_net_init(LossyNet *net, int n, int m, int levels, const float *lambdas
     }
     err |= param_alloc(&net->gain, (size_t)levels * m);
     err |= param_alloc(&net->igain, (size_t)levels * m);
-    err |= prior_init(&net->prior, m, rng);
+    err |= prior_init(&net->prior, prior_sets * m, rng);
     if (err) {
         lossy_net_free(net);
         return -1;
@@ -112,9 +114,45 @@ void lossy_net_tensors(LossyNet *net, NetTensor t[LOSSY_TENSORS])
     }
     set_tensor(&t[k++], "gain", &net->gain, 2, net->levels, net->m, 1, 1);
     set_tensor(&t[k++], "igain", &net->igain, 2, net->levels, net->m, 1, 1);
-    set_tensor(&t[k++], "prior.matrices", &net->prior.matrices, 2, net->m, PRIOR_NMAT, 1, 1);
-    set_tensor(&t[k++], "prior.biases", &net->prior.biases, 2, net->m, PRIOR_NBIAS, 1, 1);
-    set_tensor(&t[k++], "prior.factors", &net->prior.factors, 2, net->m, PRIOR_NFAC, 1, 1);
+    const int pc = net->prior.m;
+    set_tensor(&t[k++], "prior.matrices", &net->prior.matrices, 2, pc, PRIOR_NMAT, 1, 1);
+    set_tensor(&t[k++], "prior.biases", &net->prior.biases, 2, pc, PRIOR_NBIAS, 1, 1);
+    set_tensor(&t[k++], "prior.factors", &net->prior.factors, 2, pc, PRIOR_NFAC, 1, 1);
+}
+
+double lossy_net_prior_at(const LossyNet *net, double pos, int k, int *prior_channel)
+{
+    const int level = (int)lround(pos);
+    *prior_channel = lossy_prior_channel(net, level, k);
+    if (net->prior_sets == 1 || pos == level)
+        return 1.0;
+    float g[LOSSY_MAX_M], ig[LOSSY_MAX_M];
+    lossy_net_gains(net, level, g, ig);
+    const double at_level = g[k];
+    lossy_net_gains(net, pos, g, ig);
+    return at_level / g[k];
+}
+
+int lossy_net_split_prior(LossyNet *net)
+{
+    if (net->prior_sets != 1 || net->levels == 1)
+        return 0;
+    Prior split = {0};
+    Param *to[3] = {&split.matrices, &split.biases, &split.factors};
+    const Param *from[3] = {&net->prior.matrices, &net->prior.biases, &net->prior.factors};
+    split.m = net->levels * net->m;
+    for (int i = 0; i < 3; i++) {
+        if (param_alloc(to[i], from[i]->n * (size_t)net->levels) < 0) {
+            prior_free(&split);
+            return -1;
+        }
+        for (int l = 0; l < net->levels; l++)
+            memcpy(to[i]->v + from[i]->n * l, from[i]->v, from[i]->n * sizeof(float));
+    }
+    prior_free(&net->prior);
+    net->prior = split;
+    net->prior_sets = net->levels;
+    return 0;
 }
 
 size_t lossy_net_param_count(LossyNet *net)

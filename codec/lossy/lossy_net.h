@@ -7,6 +7,10 @@
  *        deconv5x5/2 (N->3)
  *   level l: y_hat = round(y * gain_l), decoder input = y_hat * igain_l,
  *   gains stored as natural logs ([levels][M]).
+ *   The prior has one set of M channels shared by all levels (architecture
+ *   1) or one set per level (architecture 2): the levels' latents have very
+ *   different spreads, and a shared prior fits their mixture, which
+ *   misestimates every level's rate in training.
  *
  * Images are planar float RGB in [0, 1]; H and W of g_a inputs must be
  * multiples of 16 (callers pad). Shared by the codec (inference, batch 1)
@@ -31,13 +35,33 @@ typedef struct LossyNet {
     Gdn gs_gdn[3];          /* inverse GDN */
     Param gain;             /* [levels][m], log of the encoder gains */
     Param igain;            /* [levels][m], log of the decoder (inverse) gains */
-    Prior prior;
+    int prior_sets;         /* 1 (shared) or levels (one prior per level) */
+    Prior prior;            /* prior_sets * m channels, set-major */
 } LossyNet;
 
 /* Allocates and initialises all layers (random init from rng). gains are
  * initialised to 0.5*ln(lambda_l / lambda_geomean) so levels start apart,
- * igain = -gain. Returns 0 or -1 (out of memory; net is freed). */
-int lossy_net_init(LossyNet *net, int n, int m, int levels, const float *lambdas, Rng *rng);
+ * igain = -gain. prior_sets: 1 or levels. Returns 0 or -1 (bad arguments
+ * or out of memory; net is freed). */
+int lossy_net_init(LossyNet *net, int n, int m, int levels, const float *lambdas, int prior_sets,
+                   Rng *rng);
+
+/* Prior channel of latent channel k at rate level `level`. */
+static inline int lossy_prior_channel(const LossyNet *net, int level, int k)
+{
+    return (net->prior_sets > 1 ? level : 0) * net->m + k;
+}
+
+/* The prior for latent channel k at a continuous level position: sets
+ * *prior_channel and returns the bin scale for prior_bits_scaled. Per-level
+ * priors use the nearest level's, with bins scaled by that level's gain
+ * over the interpolated gain; a shared prior is used as is (scale 1). */
+double lossy_net_prior_at(const LossyNet *net, double pos, int k, int *prior_channel);
+
+/* Turns a shared prior into one copy per level (training a shared-prior
+ * model on with per-level priors). Returns 0 or -1 (out of memory; net
+ * unchanged). */
+int lossy_net_split_prior(LossyNet *net);
 void lossy_net_free(LossyNet *net);
 
 /* One parameter tensor in file order: name, shape and storage. */

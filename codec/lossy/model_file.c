@@ -22,12 +22,12 @@ void model_opt_state_free(ModelOptState *o)
 }
 
 /* Number of float parameters of the architecture, without allocating. */
-static uint64_t arch_float_count(uint64_t n, uint64_t m, uint64_t l)
+static uint64_t arch_float_count(uint64_t n, uint64_t m, uint64_t l, uint64_t prior_sets)
 {
     uint64_t ga = 3 * n * 25 + n + 2 * (n * n * 25 + n) + m * n * 25 + m;
     uint64_t gs = m * n * 25 + n + 2 * (n * n * 25 + n) + n * 3 * 25 + 3;
     uint64_t gdn = 6 * (n + n * n);
-    return ga + gs + gdn + 2 * l * m + m * (PRIOR_NMAT + PRIOR_NBIAS + PRIOR_NFAC);
+    return ga + gs + gdn + 2 * l * m + prior_sets * m * (PRIOR_NMAT + PRIOR_NBIAS + PRIOR_NFAC);
 }
 
 static int id_valid(const uint8_t *id)
@@ -87,7 +87,7 @@ int model_file_write(LossyNet *net, const char *id, const char *note, uint64_t s
     put_u32(p + 8, LATM_VERSION);
     put_u32(p + 12, opt ? LATM_FLAG_OPTIMIZER : 0);
     memcpy(p + 16, idb, LATM_ID_LEN);
-    put_u32(p + 48, LATM_ARCH_FACTORIZED);
+    put_u32(p + 48, net->prior_sets > 1 ? LATM_ARCH_PER_LEVEL_PRIOR : LATM_ARCH_FACTORIZED);
     put_u32(p + 52, (uint32_t)net->n);
     put_u32(p + 56, (uint32_t)net->m);
     put_u32(p + 60, (uint32_t)net->levels);
@@ -154,11 +154,13 @@ int model_file_read(const uint8_t *data, size_t size, LossyNet *net, char id[LAT
     const uint32_t flags = get_u32(data + 12);
     if (flags & ~LATM_FLAG_OPTIMIZER)
         return LAT_ERR_BAD_MODEL;
-    if (!id_valid(data + 16) || get_u32(data + 48) != LATM_ARCH_FACTORIZED)
+    const uint32_t arch = get_u32(data + 48);
+    if (!id_valid(data + 16) || (arch != LATM_ARCH_FACTORIZED && arch != LATM_ARCH_PER_LEVEL_PRIOR))
         return LAT_ERR_BAD_MODEL;
     const uint32_t n = get_u32(data + 52), m = get_u32(data + 56), l = get_u32(data + 60);
     if (n < 1 || n > LOSSY_MAX_N || m < 1 || m > LOSSY_MAX_M || l < 1 || l > LOSSY_MAX_LEVELS)
         return LAT_ERR_BAD_MODEL;
+    const uint32_t prior_sets = arch == LATM_ARCH_PER_LEVEL_PRIOR ? l : 1;
     size_t pos = 72 + 4 * (size_t)l;
     if (size < pos + 4)
         return LAT_ERR_TRUNCATED;
@@ -167,7 +169,7 @@ int model_file_read(const uint8_t *data, size_t size, LossyNet *net, char id[LAT
         return LAT_ERR_BAD_MODEL;
     const size_t note_pos = pos + 4;
     pos = note_pos + note_len;
-    const uint64_t floats = arch_float_count(n, m, l);
+    const uint64_t floats = arch_float_count(n, m, l, prior_sets);
     const uint64_t expect = (uint64_t)pos + 4 + DESC_SIZE * LOSSY_TENSORS + 4 * floats
                           + ((flags & LATM_FLAG_OPTIMIZER) ? 8 + 8 * floats : 0) + 12;
     if (size < expect)
@@ -196,7 +198,7 @@ int model_file_read(const uint8_t *data, size_t size, LossyNet *net, char id[LAT
 
     Rng rng;
     rng_seed(&rng, 1);
-    if (lossy_net_init(net, (int)n, (int)m, (int)l, lambdas, &rng) < 0)
+    if (lossy_net_init(net, (int)n, (int)m, (int)l, lambdas, (int)prior_sets, &rng) < 0)
         return LAT_ERR_OUT_OF_MEMORY;
     NetTensor t[LOSSY_TENSORS];
     lossy_net_tensors(net, t);

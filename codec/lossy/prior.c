@@ -175,12 +175,17 @@ double prior_prob(const Prior *p, int k, double v)
 
 double prior_bits(const Prior *p, int k, const float *v, size_t n)
 {
+    return prior_bits_scaled(p, k, v, n, 1.0);
+}
+
+double prior_bits_scaled(const Prior *p, int k, const float *v, size_t n, double s)
+{
     ChannelParams cp;
     Trace tr;
     channel_params(p, k, &cp);
     double bits = 0;
     for (size_t i = 0; i < n; i++) {
-        double pr = bin_prob(logits(&cp, v[i] - 0.5, &tr), logits(&cp, v[i] + 0.5, &tr),
+        double pr = bin_prob(logits(&cp, (v[i] - 0.5) * s, &tr), logits(&cp, (v[i] + 0.5) * s, &tr),
                              NULL, NULL);
         bits -= log2(pr < PRIOR_P_MIN ? PRIOR_P_MIN : pr);
     }

@@ -42,6 +42,10 @@ double prior_prob(const Prior *p, int k, double v);
 
 /* Sum over n values v[i] (all in channel k) of -log2 p(v[i]) (bits). */
 double prior_bits(const Prior *p, int k, const float *v, size_t n);
+/* The same with bins of width s: p(v) = c((v + 1/2) s) - c((v - 1/2) s), the
+ * channel's density seen through a quantizer s times as coarse (a gain
+ * between two trained levels). s = 1 is prior_bits. */
+double prior_bits_scaled(const Prior *p, int k, const float *v, size_t n, double s);
 
 /* Training: bits = sum -log2 p(v[i]); accumulates scale * d bits / d params
  * into the Param gradients of channel k and writes dv[i] = scale * d bits /

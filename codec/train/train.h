@@ -39,6 +39,8 @@ typedef struct TrainConfig {
     int scale_copies;         /* downscaled copies per image (>= 1, includes 1.0) */
     int ste;                  /* 1: decoder sees round() with straight-through grads;
                                  0 (default): noisy latents, as in Balle et al. */
+    int per_level_prior;      /* 1 (default): one prior per level (a shared-prior
+                                 model being resumed is split); 0: one shared prior */
     uint64_t seed;
     int threads;              /* > 0: passed to nn_set_threads by trainer_new */
     char model_id[33];

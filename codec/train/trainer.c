@@ -58,6 +58,7 @@ void train_default_config(TrainConfig *c)
     c->min_scale = 0.5f;
     c->scale_copies = 3;
     c->ste = 0;
+    c->per_level_prior = 1;
     c->seed = 1;
     c->threads = 2;
     snprintf(c->model_id, sizeof c->model_id, "photo-f%dm%d-v1", c->n, c->m);
@@ -147,6 +148,34 @@ static void load_moments(Trainer *t, const ModelOptState *o)
     t->adam_prior.t = (long)o->adam_t;
 }
 
+/* Gives every level its own copy of a resumed model's shared prior, with
+ * copies of its Adam moments. */
+static int split_prior(Trainer *t)
+{
+    Adam old = t->adam_prior;
+    memset(&t->adam_prior, 0, sizeof t->adam_prior);
+    int err = lossy_net_split_prior(&t->net);
+    NetTensor nt[LOSSY_TENSORS];
+    lossy_net_tensors(&t->net, nt);
+    for (int i = NET_PARAMS; i < LOSSY_TENSORS; i++)
+        t->params[i] = nt[i].p;
+    if (err < 0 || adam_init(&t->adam_prior, t->params + NET_PARAMS, 3) < 0) {
+        adam_free(&old);
+        return -1;
+    }
+    for (int i = 0; i < 3; i++) {
+        const size_t n = t->params[NET_PARAMS + i]->n / (size_t)t->net.levels;
+        for (int l = 0; l < t->net.levels; l++) {
+            memcpy(t->adam_prior.m[i] + n * l, old.m[i], n * sizeof(float));
+            memcpy(t->adam_prior.v[i] + n * l, old.v[i], n * sizeof(float));
+        }
+    }
+    t->adam_prior.t = old.t;
+    t->adam_prior.clip_norm = old.clip_norm;
+    adam_free(&old);
+    return 0;
+}
+
 int trainer_new(Trainer **out, const TrainConfig *cfg, const uint8_t *resume, size_t resume_size)
 {
     *out = NULL;
@@ -175,7 +204,8 @@ int trainer_new(Trainer **out, const TrainConfig *cfg, const uint8_t *resume, si
         rng_seed(&t->rng, cfg->seed ^ (steps * 0x9E3779B97F4A7C15ull));
     } else {
         if (cfg->levels < 1 || cfg->levels > TRAIN_MAX_LEVELS
-            || lossy_net_init(&t->net, cfg->n, cfg->m, cfg->levels, cfg->lambdas, &t->rng) < 0) {
+            || lossy_net_init(&t->net, cfg->n, cfg->m, cfg->levels, cfg->lambdas,
+                              cfg->per_level_prior ? cfg->levels : 1, &t->rng) < 0) {
             free(t);
             return cfg->levels < 1 || cfg->levels > TRAIN_MAX_LEVELS ? LAT_ERR_INVALID_ARGUMENT
                                                                     : LAT_ERR_OUT_OF_MEMORY;
@@ -194,6 +224,9 @@ int trainer_new(Trainer **out, const TrainConfig *cfg, const uint8_t *resume, si
     if (opt.count > 0)
         load_moments(t, &opt);
     model_opt_state_free(&opt);
+    if (cfg->per_level_prior && t->net.prior_sets == 1 && t->net.levels > 1
+        && split_prior(t) < 0)
+        goto fail;
     *out = t;
     return 0;
 fail:
@@ -324,7 +357,8 @@ static double forward_backward(Trainer *t, double *bits_out, double *mse_out)
                 yr[i] = v + rng_uniform(&t->rng) - 0.5f;
                 zp[i] = (t->cfg.ste ? rintf(v) : yr[i]) * ig;
             }
-            bits_total += prior_bits_backward(&net->prior, k, yr, hw, rate_scale, t->d_rate);
+            bits_total += prior_bits_backward(&net->prior, lossy_prior_channel(net, l, k), yr, hw,
+                                              rate_scale, t->d_rate);
             float *dy = t->d_ga_a[3]->data + ((size_t)b * M + k) * hw;
             double dg = 0;
             for (size_t i = 0; i < hw; i++) {
@@ -510,7 +544,9 @@ int trainer_validate(Trainer *t, double level_pos, ValStats *vs)
                 float c = yp[p] < -LOSSY_Q_MAX ? -LOSSY_Q_MAX : (yp[p] > LOSSY_Q_MAX ? LOSSY_Q_MAX : yp[p]);
                 lat.q[k * hw + p] = (int32_t)c;
             }
-            bits += prior_bits(&net->prior, k, yp, hw);
+            int pk;
+            const double s = lossy_net_prior_at(net, level_pos, k, &pk);
+            bits += prior_bits_scaled(&net->prior, pk, yp, hw, s);
             for (size_t p = 0; p < hw; p++)
                 yp[p] *= ig[k];
         }

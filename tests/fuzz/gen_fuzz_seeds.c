@@ -60,7 +60,7 @@ static void model(const char *sub, const char *name, const char *id, int n, int 
     Rng rng;
     rng_seed(&rng, seed);
     float lambdas[4] = {0.002f, 0.01f, 0.05f, 0.2f};
-    if (lossy_net_init(&net, n, m, levels, lambdas, &rng) < 0)
+    if (lossy_net_init(&net, n, m, levels, lambdas, levels, &rng) < 0)
         exit(1);
     ModelOptState opt = {0};
     if (with_opt) {
