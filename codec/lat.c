@@ -285,12 +285,14 @@ static int encode_lossy(LatContext *c, const LatImage *img, LatHeader *h, Stream
     int err = context_model(c);
     if (err < 0)
         return err;
-    uint8_t *colour, *alpha;
-    err = lossy_split(img, &colour, &alpha);
-    if (err < 0)
+    /* 8-bit gray or RGB is analysed in place; other input is split (a copy). */
+    const int direct = img->bit_depth == 8 && (img->channels == 1 || img->channels == 3);
+    uint8_t *colour = NULL, *alpha = NULL;
+    if (!direct && (err = lossy_split(img, &colour, &alpha)) < 0)
         return err;
     uint32_t cc = img->channels >= 3 ? 3 : 1;
-    err = lossy_encode(c->model, colour, img->width, img->height, cc, c->settings.quality, l);
+    err = lossy_encode(c->model, direct ? img->pixels : colour, img->width, img->height, cc,
+                       c->settings.quality, l);
     if (err >= 0 && alpha) {
         uint8_t *packed;
         size_t packed_size;
@@ -375,12 +377,14 @@ static int decode_lossy(LatContext *c, const LatHeader *h, const StreamList *l, 
     uint32_t cc = h->channels >= 3 ? 3 : 1;
     int has_alpha = h->channels == 2 || h->channels == 4;
     size_t n = (size_t)h->width * h->height;
-    uint8_t *colour = malloc(n * cc);
+    /* The colour goes straight into the image (no full-size copy), packed
+     * at its start; with alpha it is spread out below. */
+    uint8_t *px = img->pixels;
     uint8_t *alpha = has_alpha ? malloc(n) : NULL;
-    if (!colour || (has_alpha && !alpha))
+    if (has_alpha && !alpha)
         err = LAT_ERR_OUT_OF_MEMORY;
     if (err >= 0)
-        err = lossy_decode(c->model, l, h->width, h->height, cc, colour);
+        err = lossy_decode(c->model, l, h->width, h->height, cc, px);
     if (err >= 0 && has_alpha) {
         const Stream *a = NULL;
         for (uint32_t i = 0; i < l->count; i++)
@@ -389,16 +393,14 @@ static int decode_lossy(LatContext *c, const LatHeader *h, const StreamList *l, 
         err = a ? lossless_decode_packed(a->data, a->size, h->width, h->height, 1, 8, alpha)
                 : LAT_ERR_STREAM_CORRUPT;
     }
-    if (err >= 0) {
-        uint8_t *px = img->pixels;
-        for (size_t i = 0; i < n; i++) {
-            for (uint32_t k = 0; k < cc; k++)
-                px[i * h->channels + k] = colour[i * cc + k];
-            if (has_alpha)
-                px[i * h->channels + cc] = alpha[i];
+    /* Interleave in place, last pixel first: pixel i moves from i*cc to
+     * i*channels >= i*cc, over bytes already moved (last sample first). */
+    if (err >= 0 && has_alpha)
+        for (size_t i = n; i-- > 0;) {
+            px[i * h->channels + cc] = alpha[i];
+            for (uint32_t k = cc; k-- > 0;)
+                px[i * h->channels + k] = px[i * cc + k];
         }
-    }
-    free(colour);
     free(alpha);
     return err;
 }

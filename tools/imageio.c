@@ -192,23 +192,20 @@ int image_check_output_path(const char *path, char *err, size_t errlen)
 int image_write_file_guarded(const char *path, const char *input_path, const LatImage *img,
                              char *err, size_t errlen)
 {
-    uint8_t *data = NULL;
-    size_t size = 0;
-    int r;
-    switch (format_from_path(path)) {
-    case FMT_PNG:
-        r = png_encode_memory(img, 6, &data, &size, err, errlen);
-        break;
-    case FMT_PNM:
-        r = pnm_encode_memory(img, &data, &size, err, errlen);
-        break;
-    default:
+    const OutputFormat fmt = format_from_path(path);
+    if (fmt != FMT_PNG && fmt != FMT_PNM)
         return image_check_output_path(path, err, errlen);
+    /* Encoded straight into the file: no second copy of the image. */
+    OutputFile o;
+    if (output_open(&o, path, input_path, err, errlen) < 0)
+        return -1;
+    int r = fmt == FMT_PNG ? png_write_stream(img, 6, o.f, err, errlen)
+                           : pnm_write_stream(img, o.f, err, errlen);
+    if (r < 0 && !ferror(o.f)) {
+        output_abort(&o);
+        return -1;
     }
-    if (r == 0)
-        r = output_write_all(path, input_path, data, size, err, errlen);
-    free(data);
-    return r;
+    return output_commit(&o, err, errlen);   /* reports write errors with the path */
 }
 
 int image_write_file(const char *path, const LatImage *img, char *err, size_t errlen)

@@ -5,6 +5,7 @@
 #ifndef LAT_TOOLS_IMAGEIO_H
 #define LAT_TOOLS_IMAGEIO_H
 #include <stddef.h>
+#include <stdio.h>
 #include "lat.h"
 
 /* Low bit depths are widened as libpng does it (1/2/4-bit gray scaled to
@@ -36,6 +37,9 @@ int image_check_output_path(const char *path, char *err, size_t errlen);
 /* Encodes img as PNG in memory (compression level 0..9); *out is malloc'd. */
 int png_encode_memory(const LatImage *img, int level, uint8_t **out, size_t *out_size,
                       char *err, size_t errlen);
+/* Same, written to f as it is made (no copy of the file in memory). Returns
+ * 0 or -1 with err set; after a write error ferror(f) is set. */
+int png_write_stream(const LatImage *img, int level, FILE *f, char *err, size_t errlen);
 
 /* Reads a whole file ("-" = stdin) into a malloc'd buffer. Returns 0, or -1
  * with "<path>: <reason>" in err. */

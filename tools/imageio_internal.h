@@ -4,6 +4,7 @@
 #ifndef LAT_TOOLS_IMAGEIO_INTERNAL_H
 #define LAT_TOOLS_IMAGEIO_INTERNAL_H
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 #include "lat.h"
 
@@ -31,8 +32,8 @@ int jpeg_read_memory(const uint8_t *data, size_t size, LatImage *img, uint64_t m
 int pnm_is_signature(const uint8_t *data, size_t size);
 int pnm_read_memory(const uint8_t *data, size_t size, LatImage *img, uint64_t max_pixels,
                     char *err, size_t errlen);
-/* P5 (gray) or P6 (RGB), maxval 255 or 65535; images with alpha are refused.
- * *out is malloc'd. */
-int pnm_encode_memory(const LatImage *img, uint8_t **out, size_t *out_size, char *err,
-                      size_t errlen);
+/* Writes P5 (gray) or P6 (RGB), maxval 255 or 65535, to f; images with
+ * alpha are refused. Returns 0 or -1 with err set; write errors are left in
+ * ferror(f) for the caller. */
+int pnm_write_stream(const LatImage *img, FILE *f, char *err, size_t errlen);
 #endif

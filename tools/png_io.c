@@ -18,7 +18,8 @@ typedef struct PngState {
     /* reading */
     const uint8_t *data;
     size_t size, pos;
-    /* writing */
+    /* writing: to file, else into out */
+    FILE *file;
     uint8_t *out;
     size_t out_size, out_cap;
     /* owned while the jump is armed */
@@ -181,6 +182,11 @@ int png_read_memory(const uint8_t *data, size_t size, LatImage *img, uint64_t ma
 static void write_bytes(png_structp png, png_bytep data, size_t n)
 {
     PngState *st = png_get_io_ptr(png);
+    if (st->file) {
+        if (fwrite(data, 1, n, st->file) != n)
+            png_error(png, "write failed");   /* the caller reports ferror */
+        return;
+    }
     if (n > st->out_cap - st->out_size) {
         size_t cap = st->out_cap ? st->out_cap : 65536;
         while (cap - st->out_size < n) {
@@ -206,11 +212,10 @@ static void flush_bytes(png_structp png)
 static const int color_types[5] = {0, PNG_COLOR_TYPE_GRAY, PNG_COLOR_TYPE_GRAY_ALPHA,
                                    PNG_COLOR_TYPE_RGB, PNG_COLOR_TYPE_RGB_ALPHA};
 
-int png_encode_memory(const LatImage *img, int level, uint8_t **out, size_t *out_size,
-                      char *err, size_t errlen)
+/* Into file when it is not NULL, else into a malloc'd *out. */
+static int png_encode(const LatImage *img, int level, FILE *file, uint8_t **out,
+                      size_t *out_size, char *err, size_t errlen)
 {
-    *out = NULL;
-    *out_size = 0;
     if (image_check_writable(img, err, errlen) < 0)
         return -1;
     if (img->width > PNG_UINT_31_MAX || img->height > PNG_UINT_31_MAX) {
@@ -222,6 +227,7 @@ int png_encode_memory(const LatImage *img, int level, uint8_t **out, size_t *out
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    st->file = file;
     png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, st, on_error, on_warning);
     png_infop info = png ? png_create_info_struct(png) : NULL;
     if (!info) {
@@ -275,9 +281,24 @@ int png_encode_memory(const LatImage *img, int level, uint8_t **out, size_t *out
     /* NULL info: libpng 1.6.39 would write the eXIf chunk a second time. */
     png_write_end(png, NULL);
     png_destroy_write_struct(&png, &info);
-    *out = st->out;
-    *out_size = st->out_size;
+    if (!file) {
+        *out = st->out;
+        *out_size = st->out_size;
+    }
     free(st->row16);
     free(st);
     return 0;
+}
+
+int png_encode_memory(const LatImage *img, int level, uint8_t **out, size_t *out_size,
+                      char *err, size_t errlen)
+{
+    *out = NULL;
+    *out_size = 0;
+    return png_encode(img, level, NULL, out, out_size, err, errlen);
+}
+
+int png_write_stream(const LatImage *img, int level, FILE *f, char *err, size_t errlen)
+{
+    return png_encode(img, level, f, NULL, NULL, err, errlen);
 }

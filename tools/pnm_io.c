@@ -105,40 +105,35 @@ int pnm_read_memory(const uint8_t *data, size_t size, LatImage *img, uint64_t ma
     return 0;
 }
 
-int pnm_encode_memory(const LatImage *img, uint8_t **out, size_t *out_size, char *err,
-                      size_t errlen)
+int pnm_write_stream(const LatImage *img, FILE *f, char *err, size_t errlen)
 {
-    *out = NULL;
-    *out_size = 0;
     if (image_check_writable(img, err, errlen) < 0)
         return -1;
     if (img->channels != 1 && img->channels != 3) {
         snprintf(err, errlen, "PGM/PPM cannot store an alpha channel (write a .png)");
         return -1;
     }
-    char header[64];
-    int hlen = snprintf(header, sizeof(header), "P%c\n%u %u\n%u\n",
-                        img->channels == 1 ? '5' : '6', img->width, img->height,
-                        img->bit_depth == 8 ? 255u : 65535u);
-    size_t count = (size_t)img->width * img->height * img->channels;
-    size_t bytes = count * (img->bit_depth / 8);
-    uint8_t *buf = malloc((size_t)hlen + bytes);
+    fprintf(f, "P%c\n%u %u\n%u\n", img->channels == 1 ? '5' : '6', img->width, img->height,
+            img->bit_depth == 8 ? 255u : 65535u);
+    const size_t row = (size_t)img->width * img->channels;
+    if (img->bit_depth == 8) {
+        fwrite(img->pixels, 1, row * img->height, f);   /* the caller reports ferror */
+        return 0;
+    }
+    /* 16-bit: big-endian, one row at a time. */
+    uint8_t *buf = malloc(2 * row);
     if (!buf) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    memcpy(buf, header, (size_t)hlen);
-    uint8_t *d = buf + hlen;
-    if (img->bit_depth == 8) {
-        memcpy(d, img->pixels, bytes);
-    } else {
-        const uint16_t *s = img->pixels;
-        for (size_t i = 0; i < count; i++) {
-            d[2 * i] = (uint8_t)(s[i] >> 8);
-            d[2 * i + 1] = (uint8_t)s[i];
+    const uint16_t *s = img->pixels;
+    for (uint32_t y = 0; y < img->height && !ferror(f); y++) {
+        for (size_t i = 0; i < row; i++, s++) {
+            buf[2 * i] = (uint8_t)(*s >> 8);
+            buf[2 * i + 1] = (uint8_t)*s;
         }
+        fwrite(buf, 1, 2 * row, f);
     }
-    *out = buf;
-    *out_size = (size_t)hlen + bytes;
+    free(buf);
     return 0;
 }

@@ -51,31 +51,40 @@ void lossy_latents_free(LossyLatents *l)
  * (tests/test_lossy_coding.c checks it; a halo of 1 fails). */
 #define ANALYSIS_HALO 2
 #define SYNTHESIS_HALO 2
-static int g_tile_latents = 64;   /* tile side in latents (1024 pixels) */
+/* Default tile side in latents: 32 (512 pixels) keeps the synthesis scratch
+ * near 55 MB (64: 2.4 times that) for about 20% more CPU than 64, the
+ * halo's share (docs/FUZZING.md, peak memory). */
+#define DEFAULT_TILE_LATENTS 32
+static int g_tile_latents = DEFAULT_TILE_LATENTS;
 
-void lossy_set_tile_size(int latents) { g_tile_latents = latents > 0 ? latents : 64; }
-
-/* The side (in latents) to tile with; the whole image when it is small. */
-static int tile_side(int lh, int lw, int tile)
+void lossy_set_tile_size(int latents)
 {
-    if (tile > 0)
-        return tile;
-    return (lh <= 96 && lw <= 96) ? (lh > lw ? lh : lw) : g_tile_latents;
+    g_tile_latents = latents > 0 ? latents : DEFAULT_TILE_LATENTS;
+}
+
+/* Tile side in latents along a dimension of len latents: at most `tile`
+ * (0: the default), split evenly so that no thin last tile pays a full halo
+ * for a few latents; one tile when the dimension fits. */
+static int tile_step(int len, int tile)
+{
+    const int T = tile > 0 ? tile : g_tile_latents;
+    const int n = (len + T - 1) / T;
+    return n > 1 ? (len + n - 1) / n : len;
 }
 
 int lossy_analysis_float(const LossyModel *m, const uint8_t *pixels, uint32_t width,
                          uint32_t height, uint32_t channels, int tile, Tensor *y)
 {
     const int lh = (int)((height + 15) / 16), lw = (int)((width + 15) / 16);
-    const int M = m->net.m, T = tile_side(lh, lw, tile);
+    const int M = m->net.m, TR = tile_step(lh, tile), TC = tile_step(lw, tile);
     if (tensor_reshape(y, 1, M, lh, lw) < 0)
         return LAT_ERR_OUT_OF_MEMORY;
     Tensor *x = tensor_new(0, 0, 0, 0), *yt = tensor_new(0, 0, 0, 0);
-    NnScratch scratch = {0};
+    LossyWork work = {0};
     int err = (!x || !yt) ? LAT_ERR_OUT_OF_MEMORY : 0;
-    for (int r0 = 0; r0 < lh && !err; r0 += T)
-        for (int c0 = 0; c0 < lw && !err; c0 += T) {
-            const int r1 = r0 + T < lh ? r0 + T : lh, c1 = c0 + T < lw ? c0 + T : lw;
+    for (int r0 = 0; r0 < lh && !err; r0 += TR)
+        for (int c0 = 0; c0 < lw && !err; c0 += TC) {
+            const int r1 = r0 + TR < lh ? r0 + TR : lh, c1 = c0 + TC < lw ? c0 + TC : lw;
             const int tr0 = r0 - ANALYSIS_HALO > 0 ? r0 - ANALYSIS_HALO : 0;
             const int tc0 = c0 - ANALYSIS_HALO > 0 ? c0 - ANALYSIS_HALO : 0;
             const int tr1 = r1 + ANALYSIS_HALO < lh ? r1 + ANALYSIS_HALO : lh;
@@ -100,7 +109,7 @@ int lossy_analysis_float(const LossyModel *m, const uint8_t *pixels, uint32_t wi
                             px[channels == 3 ? k : 0] * (1.0f / 255.0f);
                 }
             }
-            if (lossy_net_analysis(&m->net, x, yt, &scratch) < 0) {
+            if (lossy_net_analysis(&m->net, x, yt, &work) < 0) {
                 err = LAT_ERR_OUT_OF_MEMORY;
                 break;
             }
@@ -112,25 +121,36 @@ int lossy_analysis_float(const LossyModel *m, const uint8_t *pixels, uint32_t wi
         }
     tensor_free(x);
     tensor_free(yt);
-    nn_scratch_free(&scratch);
+    lossy_work_free(&work);
     return err;
 }
 
-int lossy_synthesis_float(const LossyModel *m, const LossyLatents *lat, int tile, Tensor *x)
+/* One synthesized tile handed to a TileSink: x [1, 3, th, tw] is the tile
+ * with its halo, its pixel (0, 0) at image pixel (y0, x0); the sink keeps
+ * image rows [top, bottom) and columns [left, right) (uncropped). */
+typedef struct TileOut {
+    const Tensor *x;
+    int y0, x0, top, bottom, left, right;
+} TileOut;
+typedef void (*TileSink)(void *ctx, const TileOut *t);
+
+/* Runs g_s tile by tile and hands each tile's interior to sink, so that no
+ * full-image float buffer exists (issue 7: bounded decoder memory). */
+static int synthesize_tiles(const LossyModel *m, const LossyLatents *lat, int tile,
+                            TileSink sink, void *ctx)
 {
-    const int lh = lat->h, lw = lat->w, M = m->net.m, T = tile_side(lh, lw, tile);
-    if (tensor_reshape(x, 1, 3, 16 * lh, 16 * lw) < 0)
-        return LAT_ERR_OUT_OF_MEMORY;
+    const int lh = lat->h, lw = lat->w, M = m->net.m;
+    const int TR = tile_step(lh, tile), TC = tile_step(lw, tile);
     Tensor *yt = tensor_new(0, 0, 0, 0), *xt = tensor_new(0, 0, 0, 0);
     float *g = malloc(sizeof(float) * (size_t)M), *ig = malloc(sizeof(float) * (size_t)M);
-    NnScratch scratch = {0};
+    LossyWork work = {0};
     int err = (!yt || !xt || !g || !ig) ? LAT_ERR_OUT_OF_MEMORY : 0;
     if (!err)
         lossy_net_gains(&m->net, lossy_level_position(m->net.levels, lat->quality), g, ig);
-    const size_t hw = (size_t)lh * lw, oplane = (size_t)x->h * x->w;
-    for (int r0 = 0; r0 < lh && !err; r0 += T)
-        for (int c0 = 0; c0 < lw && !err; c0 += T) {
-            const int r1 = r0 + T < lh ? r0 + T : lh, c1 = c0 + T < lw ? c0 + T : lw;
+    const size_t hw = (size_t)lh * lw;
+    for (int r0 = 0; r0 < lh && !err; r0 += TR)
+        for (int c0 = 0; c0 < lw && !err; c0 += TC) {
+            const int r1 = r0 + TR < lh ? r0 + TR : lh, c1 = c0 + TC < lw ? c0 + TC : lw;
             const int tr0 = r0 - SYNTHESIS_HALO > 0 ? r0 - SYNTHESIS_HALO : 0;
             const int tc0 = c0 - SYNTHESIS_HALO > 0 ? c0 - SYNTHESIS_HALO : 0;
             const int tr1 = r1 + SYNTHESIS_HALO < lh ? r1 + SYNTHESIS_HALO : lh;
@@ -145,23 +165,70 @@ int lossy_synthesis_float(const LossyModel *m, const LossyLatents *lat, int tile
                     for (int c = 0; c < tw; c++)
                         yt->data[((size_t)k * th + r) * tw + c] =
                             (float)lat->q[k * hw + (size_t)(tr0 + r) * lw + tc0 + c] * ig[k];
-            if (lossy_net_synthesis(&m->net, yt, xt, &scratch) < 0) {
+            if (lossy_net_synthesis(&m->net, yt, xt, &work) < 0) {
                 err = LAT_ERR_OUT_OF_MEMORY;
                 break;
             }
-            const size_t tplane = (size_t)xt->h * xt->w;
-            for (int k = 0; k < 3; k++)
-                for (int r = 16 * r0; r < 16 * r1; r++)
-                    memcpy(x->data + k * oplane + (size_t)r * x->w + 16 * c0,
-                           xt->data + k * tplane + (size_t)(r - 16 * tr0) * xt->w + 16 * (c0 - tc0),
-                           sizeof(float) * 16 * (size_t)(c1 - c0));
+            const TileOut t = {xt, 16 * tr0, 16 * tc0, 16 * r0, 16 * r1, 16 * c0, 16 * c1};
+            sink(ctx, &t);
         }
     tensor_free(yt);
     tensor_free(xt);
     free(g);
     free(ig);
-    nn_scratch_free(&scratch);
+    lossy_work_free(&work);
     return err;
+}
+
+static void float_sink(void *ctx, const TileOut *t)
+{
+    Tensor *x = ctx;
+    const size_t oplane = (size_t)x->h * x->w, tplane = (size_t)t->x->h * t->x->w;
+    for (int k = 0; k < 3; k++)
+        for (int r = t->top; r < t->bottom; r++)
+            memcpy(x->data + k * oplane + (size_t)r * x->w + t->left,
+                   t->x->data + k * tplane + (size_t)(r - t->y0) * t->x->w + (t->left - t->x0),
+                   sizeof(float) * (size_t)(t->right - t->left));
+}
+
+int lossy_synthesis_float(const LossyModel *m, const LossyLatents *lat, int tile, Tensor *x)
+{
+    if (tensor_reshape(x, 1, 3, 16 * lat->h, 16 * lat->w) < 0)
+        return LAT_ERR_OUT_OF_MEMORY;
+    return synthesize_tiles(m, lat, tile, float_sink, x);
+}
+
+typedef struct PixelSink {
+    uint8_t *pixels;
+    uint32_t width, height, channels;
+} PixelSink;
+
+/* Crops the tile to the image, clamps to [0, 1] and rounds to 8 bits (gray:
+ * the mean of the three channels) straight into the caller's pixels. */
+static void pixel_sink(void *ctx, const TileOut *t)
+{
+    const PixelSink *o = ctx;
+    const size_t plane = (size_t)t->x->h * t->x->w;
+    const uint32_t bottom = (uint32_t)t->bottom < o->height ? (uint32_t)t->bottom : o->height;
+    const uint32_t right = (uint32_t)t->right < o->width ? (uint32_t)t->right : o->width;
+    for (uint32_t r = (uint32_t)t->top; r < bottom; r++)
+        for (uint32_t c = (uint32_t)t->left; c < right; c++) {
+            const size_t at = (size_t)(r - (uint32_t)t->y0) * t->x->w + (c - (uint32_t)t->x0);
+            uint8_t *d = o->pixels + ((size_t)r * o->width + c) * o->channels;
+            float v[3];
+            for (int k = 0; k < 3; k++)
+                v[k] = t->x->data[k * plane + at];
+            if (o->channels == 1)
+                v[0] = (v[0] + v[1] + v[2]) * (1.0f / 3.0f);
+            for (uint32_t k = 0; k < o->channels; k++) {
+                float s = v[k] * 255.0f;
+                if (!(s >= 0))   /* also NaN */
+                    s = 0;
+                if (s > 255)
+                    s = 255;
+                d[k] = (uint8_t)lrintf(s);
+            }
+        }
 }
 
 int lossy_analyze(const LossyModel *m, const uint8_t *pixels, uint32_t width, uint32_t height,
@@ -207,31 +274,8 @@ int lossy_synthesize(const LossyModel *m, const LossyLatents *lat, uint32_t widt
     if (!m || !lat || !pixels || (channels != 1 && channels != 3) || lat->c != m->net.m
         || (uint32_t)lat->w != (width + 15) / 16 || (uint32_t)lat->h != (height + 15) / 16)
         return LAT_ERR_INVALID_ARGUMENT;
-    Tensor *x = tensor_new(0, 0, 0, 0);
-    int err = x ? lossy_synthesis_float(m, lat, 0, x) : LAT_ERR_OUT_OF_MEMORY;
-    if (!err) {
-        const size_t plane = (size_t)x->h * x->w;
-        for (uint32_t r = 0; r < height; r++)
-            for (uint32_t c = 0; c < width; c++) {
-                const size_t at = (size_t)r * x->w + c;
-                uint8_t *d = pixels + ((size_t)r * width + c) * channels;
-                float v[3];
-                for (int k = 0; k < 3; k++)
-                    v[k] = x->data[k * plane + at];
-                if (channels == 1)
-                    v[0] = (v[0] + v[1] + v[2]) * (1.0f / 3.0f);
-                for (uint32_t k = 0; k < channels; k++) {
-                    float s = v[k] * 255.0f;
-                    if (!(s >= 0))   /* also NaN */
-                        s = 0;
-                    if (s > 255)
-                        s = 255;
-                    d[k] = (uint8_t)lrintf(s);
-                }
-            }
-    }
-    tensor_free(x);
-    return err;
+    PixelSink o = {pixels, width, height, channels};
+    return synthesize_tiles(m, lat, 0, pixel_sink, &o);
 }
 
 double lossy_channel_ideal_bits(const LossyModel *m, const LossyLatents *lat, int channel)

@@ -13,11 +13,12 @@ struct LossyModel {
     uint64_t hash;
 };
 
-/* Float passes behind lossy_analyze / lossy_synthesize, processed in tiles
- * of `tile` latents per side (0: automatic; whole image when at most 96x96
- * latents, else lossy_set_tile_size, default 64). y becomes [1, M, lh, lw]
- * (unquantized latents, before the gains); x becomes [1, 3, 16*lh, 16*lw]
- * (uncropped, unclamped). Return 0 or a LatError. */
+/* Float passes processed in tiles of at most `tile` latents per side (0:
+ * lossy_set_tile_size's, default 32), as lossy_analyze / lossy_synthesize
+ * do. y becomes [1, M, lh, lw] (unquantized latents, before the gains); x
+ * becomes [1, 3, 16*lh, 16*lw] (uncropped, unclamped): a full-image float
+ * buffer, which lossy_synthesize avoids (tests compare tilings with it).
+ * Return 0 or a LatError. */
 int lossy_analysis_float(const LossyModel *m, const uint8_t *pixels, uint32_t width,
                          uint32_t height, uint32_t channels, int tile, Tensor *y);
 int lossy_synthesis_float(const LossyModel *m, const LossyLatents *lat, int tile, Tensor *x);

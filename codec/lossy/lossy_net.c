@@ -195,73 +195,70 @@ void lossy_net_gains(const LossyNet *net, double pos, float *g, float *ig)
     }
 }
 
-/* Each stage: conv (or deconv) from `in` into a, then GDN from a into b;
- * b is the next stage's input. a is reshaped only while b is not in use as
- * an input and vice versa. */
-int lossy_net_analysis(const LossyNet *net, const Tensor *x, Tensor *y, NnScratch *s)
+void lossy_work_free(LossyWork *w)
 {
-    int h = x->h, w = x->w, oh, ow;
-    Tensor *a = tensor_new(0, 0, 0, 0), *b = tensor_new(0, 0, 0, 0);
-    int err = (!a || !b) ? -1 : 0;
-    const Tensor *in = x;
-    for (int i = 0; i < 3 && !err; i++) {
-        conv2d_out_size(&net->ga[i], h, w, &oh, &ow);
-        if (tensor_reshape(a, 1, net->n, oh, ow) < 0) {
-            err = -1;
-            break;
-        }
-        conv2d_forward(&net->ga[i], in, a, s);
-        if (tensor_reshape(b, 1, net->n, oh, ow) < 0) {
-            err = -1;
-            break;
-        }
-        gdn_forward(&net->ga_gdn[i], a, b, s);
-        in = b;
-        h = oh;
-        w = ow;
-    }
-    if (!err) {
-        conv2d_out_size(&net->ga[3], h, w, &oh, &ow);
-        if (tensor_reshape(y, 1, net->m, oh, ow) < 0)
-            err = -1;
-        else
-            conv2d_forward(&net->ga[3], in, y, s);
-    }
-    tensor_free(a);
-    tensor_free(b);
-    return err;
+    tensor_free(w->act[0]);
+    tensor_free(w->act[1]);
+    nn_scratch_free(&w->s);
+    memset(w, 0, sizeof *w);
 }
 
-int lossy_net_synthesis(const LossyNet *net, const Tensor *y_in, Tensor *x, NnScratch *s)
+/* Creates w's activation buffers on first use. */
+static int work_alloc(LossyWork *w)
 {
-    int h = y_in->h, w = y_in->w, oh, ow;
-    Tensor *a = tensor_new(0, 0, 0, 0), *b = tensor_new(0, 0, 0, 0);
-    int err = (!a || !b) ? -1 : 0;
-    const Tensor *in = y_in;
-    for (int i = 0; i < 3 && !err; i++) {
-        deconv2d_out_size(&net->gs[i], h, w, &oh, &ow);
-        if (tensor_reshape(a, 1, net->n, oh, ow) < 0) {
-            err = -1;
-            break;
-        }
-        deconv2d_forward(&net->gs[i], in, a, s);
-        if (tensor_reshape(b, 1, net->n, oh, ow) < 0) {
-            err = -1;
-            break;
-        }
-        gdn_forward(&net->gs_gdn[i], a, b, s);
-        in = b;
+    for (int i = 0; i < 2; i++)
+        if (!w->act[i] && !(w->act[i] = tensor_new(0, 0, 0, 0)))
+            return -1;
+    return 0;
+}
+
+/* Each stage: conv (or deconv) from `in` into the other activation buffer,
+ * then GDN in place, so only a stage's input and output are alive (for the
+ * largest stage 1.25 instead of 2 activations of its size). */
+int lossy_net_analysis(const LossyNet *net, const Tensor *x, Tensor *y, LossyWork *w)
+{
+    int h = x->h, wd = x->w, oh, ow;
+    if (work_alloc(w) < 0)
+        return -1;
+    const Tensor *in = x;
+    for (int i = 0; i < 3; i++) {
+        Tensor *out = w->act[i & 1];
+        conv2d_out_size(&net->ga[i], h, wd, &oh, &ow);
+        if (tensor_reshape(out, 1, net->n, oh, ow) < 0)
+            return -1;
+        conv2d_forward(&net->ga[i], in, out, &w->s);
+        gdn_forward(&net->ga_gdn[i], out, out, &w->s);
+        in = out;
         h = oh;
-        w = ow;
+        wd = ow;
     }
-    if (!err) {
-        deconv2d_out_size(&net->gs[3], h, w, &oh, &ow);
-        if (tensor_reshape(x, 1, 3, oh, ow) < 0)
-            err = -1;
-        else
-            deconv2d_forward(&net->gs[3], in, x, s);
+    conv2d_out_size(&net->ga[3], h, wd, &oh, &ow);
+    if (tensor_reshape(y, 1, net->m, oh, ow) < 0)
+        return -1;
+    conv2d_forward(&net->ga[3], in, y, &w->s);
+    return 0;
+}
+
+int lossy_net_synthesis(const LossyNet *net, const Tensor *y_in, Tensor *x, LossyWork *w)
+{
+    int h = y_in->h, wd = y_in->w, oh, ow;
+    if (work_alloc(w) < 0)
+        return -1;
+    const Tensor *in = y_in;
+    for (int i = 0; i < 3; i++) {
+        Tensor *out = w->act[i & 1];
+        deconv2d_out_size(&net->gs[i], h, wd, &oh, &ow);
+        if (tensor_reshape(out, 1, net->n, oh, ow) < 0)
+            return -1;
+        deconv2d_forward(&net->gs[i], in, out, &w->s);
+        gdn_forward(&net->gs_gdn[i], out, out, &w->s);
+        in = out;
+        h = oh;
+        wd = ow;
     }
-    tensor_free(a);
-    tensor_free(b);
-    return err;
+    deconv2d_out_size(&net->gs[3], h, wd, &oh, &ow);
+    if (tensor_reshape(x, 1, 3, oh, ow) < 0)
+        return -1;
+    deconv2d_forward(&net->gs[3], in, x, &w->s);
+    return 0;
 }

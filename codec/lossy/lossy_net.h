@@ -84,10 +84,20 @@ double lossy_level_position(int levels, int quality);
  * (log-linear interpolation between adjacent levels). */
 void lossy_net_gains(const LossyNet *net, double pos, float *g, float *ig);
 
+/* What inference calls reuse from one call to the next (e.g. the tiles of
+ * an image): two activation buffers and the layers' scratch. Reuse also
+ * keeps the heap from fragmenting (peak memory). Zero-initialise; free
+ * with lossy_work_free. */
+typedef struct LossyWork {
+    Tensor *act[2];
+    NnScratch s;
+} LossyWork;
+void lossy_work_free(LossyWork *w);
+
 /* Inference, batch 1. x [1, 3, H, W] (H, W multiples of 16) -> y [1, M, H/16,
  * W/16]; y_in [1, M, h, w] -> x [1, 3, 16h, 16w]. y / x are reshaped by the
  * call. Return 0 or -1 (out of memory). */
-int lossy_net_analysis(const LossyNet *net, const Tensor *x, Tensor *y, NnScratch *s);
-int lossy_net_synthesis(const LossyNet *net, const Tensor *y_in, Tensor *x, NnScratch *s);
+int lossy_net_analysis(const LossyNet *net, const Tensor *x, Tensor *y, LossyWork *w);
+int lossy_net_synthesis(const LossyNet *net, const Tensor *y_in, Tensor *x, LossyWork *w);
 
 #endif

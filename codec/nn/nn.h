@@ -16,12 +16,13 @@
  *   the input gradient dx (pass dx = NULL when it is not needed).
  * - Programmer errors (shape mismatch) abort via NN_ASSERT; nothing here
  *   parses untrusted bytes.
- * - dx must not alias x or dy; y must not alias x. An NnScratch belongs to
- *   one thread at a time. Fast paths process one image and one band of
- *   output rows at a time, so scratch stays bounded whatever the image size
- *   (a column band is 16 MiB, or 4096 GEMM columns for a convolution if
- *   that is larger: 54 MiB for a 128-channel 5x5 conv, twice that in
- *   conv2d_backward).
+ * - dx must not alias x or dy; y must not alias x, except in gdn_forward
+ *   (y == x works in place: inference keeps fewer activations). An
+ *   NnScratch belongs to one thread at a time. Fast paths process one image
+ *   and one band of output rows at a time, so scratch stays bounded
+ *   whatever the image size (a column band is 16 MiB, or 4096 GEMM
+ *   columns for a convolution if that is larger: 54 MiB for a 128-channel
+ *   5x5 conv, twice that in conv2d_backward).
  * - Results are deterministic for a given OpenBLAS thread count (no
  *   reductions in varying order).
  */

@@ -516,6 +516,7 @@ int trainer_validate(Trainer *t, double level_pos, ValStats *vs)
     const int M = net->m;
     Tensor *x = tensor_new(0, 0, 0, 0), *y = tensor_new(0, 0, 0, 0), *xh = tensor_new(0, 0, 0, 0);
     float *g = malloc(sizeof(float) * (size_t)M), *ig = malloc(sizeof(float) * (size_t)M);
+    LossyWork work = {.s = t->scratch};   /* borrows the training scratch */
     int err = LAT_ERR_OUT_OF_MEMORY;
     if (!x || !y || !xh || !g || !ig)
         goto done;
@@ -529,7 +530,7 @@ int trainer_validate(Trainer *t, double level_pos, ValStats *vs)
         for (size_t p = 0; p < plane; p++)
             for (int k = 0; k < 3; k++)
                 x->data[k * plane + p] = im->rgb[p * 3 + k] * (1.0f / 255.0f);
-        if (lossy_net_analysis(net, x, y, &t->scratch) < 0)
+        if (lossy_net_analysis(net, x, y, &work) < 0)
             goto done;
         const size_t hw = (size_t)y->h * y->w;
         double bits = 0;
@@ -555,7 +556,7 @@ int trainer_validate(Trainer *t, double level_pos, ValStats *vs)
         if (coded < 0)
             goto done;
         coded_sum += coded * 8 / ((double)im->w * im->h);
-        if (lossy_net_synthesis(net, y, xh, &t->scratch) < 0)
+        if (lossy_net_synthesis(net, y, xh, &work) < 0)
             goto done;
         double se = 0;
         for (size_t p = 0; p < plane; p++)
@@ -577,6 +578,9 @@ int trainer_validate(Trainer *t, double level_pos, ValStats *vs)
     }
     err = 0;
 done:
+    t->scratch = work.s;   /* possibly grown: give it back */
+    work.s = (NnScratch){0};
+    lossy_work_free(&work);
     tensor_free(x);
     tensor_free(y);
     tensor_free(xh);
