@@ -16,8 +16,18 @@
  * CLI writes one output per run. */
 static char *volatile pending_tmp;
 
+static const int tracked_sigs[] = {SIGINT, SIGTERM, SIGHUP};
+static void (*previous_handler[3])(int);
+
 static void on_signal(int sig)
 {
+    /* A command with its own handler (lat train stops cleanly and writes a
+     * checkpoint) keeps it: it finishes the pending write itself. */
+    for (int i = 0; i < 3; i++)
+        if (tracked_sigs[i] == sig && previous_handler[i]) {
+            previous_handler[i](sig);
+            return;
+        }
     char *tmp = pending_tmp;
     if (tmp)
         unlink(tmp); /* async-signal-safe */
@@ -27,18 +37,20 @@ static void on_signal(int sig)
 
 static void track_tmp(char *tmp)
 {
-    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
     static int installed;
     if (tmp && !installed) {
         struct sigaction sa;
         memset(&sa, 0, sizeof(sa));
         sa.sa_handler = on_signal;
         sigemptyset(&sa.sa_mask);
-        for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+        for (int i = 0; i < 3; i++) {
             struct sigaction old;
             /* keep an inherited "ignore" (e.g. nohup) */
-            if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler != SIG_IGN)
-                sigaction(sigs[i], &sa, NULL);
+            if (sigaction(tracked_sigs[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN)
+                continue;
+            if (old.sa_handler != SIG_DFL && !(old.sa_flags & SA_SIGINFO))
+                previous_handler[i] = old.sa_handler;
+            sigaction(tracked_sigs[i], &sa, NULL);
         }
         installed = 1;
     }
