@@ -230,6 +230,9 @@ static void check_conv(void)
         { 3, 5, 5, 2, 2, 2, 13, 11 }, { 4, 6, 3, 1, 1, 3, 9, 10 }, { 5, 4, 1, 1, 0, 2, 7, 6 },
         { 2, 3, 1, 2, 0, 2, 9, 8 },   { 6, 7, 5, 1, 2, 2, 8, 9 },  { 3, 4, 3, 2, 1, 2, 10, 7 },
         { 8, 8, 5, 2, 2, 2, 16, 12 }, { 3, 2, 3, 1, 0, 2, 6, 7 },
+        /* Several im2col bands (conv2d.c): 10 MiB bands, then (K = 1750)
+         * 4096-column bands; cheap for the reference (cout = 2). */
+        { 1, 2, 5, 2, 2, 1, 520, 1200 }, { 70, 2, 5, 1, 2, 1, 128, 64 },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         Layer l = { .kind = L_CONV };

@@ -116,6 +116,15 @@ void conv2d_backward_ref(Conv2d *l, const Tensor *x, const Tensor *dy, Tensor *d
 
 /* ---- fast path ---- */
 
+/* Output rows per im2col band (see NN_CONV_BAND_FLOATS). */
+static int conv_band_rows(int K, int ow, int oh)
+{
+    int rows = nn_band_rows((size_t)K, ow, oh, NN_CONV_BAND_FLOATS, 0);
+    if (rows < oh && (size_t)rows * ow < NN_CONV_MIN_COLS)
+        rows = nn_band_rows((size_t)K, ow, oh, 0, NN_CONV_WIDE_COLS);
+    return rows;
+}
+
 void conv2d_forward(const Conv2d *l, const Tensor *x, Tensor *y, NnScratch *s)
 {
     check_shapes(l, x, y);
@@ -124,7 +133,7 @@ void conv2d_forward(const Conv2d *l, const Tensor *x, Tensor *y, NnScratch *s)
     const size_t in_sz = (size_t)x->c * x->h * x->w;
     const size_t out_px = (size_t)y->h * y->w;
     const int pointwise = is_pointwise(l);
-    const int band = nn_band_rows((size_t)K, y->w, y->h, NN_CONV_MIN_COLS);
+    const int band = conv_band_rows(K, y->w, y->h);
     float *col = NULL;
     if (!pointwise) {
         col = nn_scratch(s, (size_t)K * band * y->w);
@@ -161,7 +170,7 @@ void conv2d_backward(Conv2d *l, const Tensor *x, const Tensor *dy, Tensor *dx, N
     const size_t in_sz = (size_t)x->c * x->h * x->w;
     const size_t out_px = (size_t)dy->h * dy->w;
     const int pointwise = is_pointwise(l);
-    const int band = nn_band_rows((size_t)K, dy->w, dy->h, NN_CONV_MIN_COLS);
+    const int band = conv_band_rows(K, dy->w, dy->h);
     float *col = NULL, *dcol = NULL;
     if (!pointwise) {
         size_t cs = (size_t)K * band * dy->w;

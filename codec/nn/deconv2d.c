@@ -125,7 +125,7 @@ void deconv2d_forward(const Deconv2d *l, const Tensor *x, Tensor *y, NnScratch *
     const int Kd = l->cout * l->k * l->k;
     const size_t in_px = (size_t)x->h * x->w;
     const size_t out_sz = (size_t)y->c * y->h * y->w;
-    const int band = nn_band_rows((size_t)Kd, x->w, x->h, 0);
+    const int band = nn_band_rows((size_t)Kd, x->w, x->h, NN_DECONV_BAND_FLOATS, 0);
     float *col = nn_scratch(s, (size_t)Kd * band * x->w);
     NN_ASSERT(col != NULL);
     for (int n = 0; n < x->n; n++) {
@@ -151,7 +151,7 @@ void deconv2d_backward(Deconv2d *l, const Tensor *x, const Tensor *dy, Tensor *d
     const int Kd = l->cout * l->k * l->k;
     const size_t in_px = (size_t)x->h * x->w;
     const size_t out_sz = (size_t)dy->c * dy->h * dy->w;
-    const int band = nn_band_rows((size_t)Kd, x->w, x->h, 0);
+    const int band = nn_band_rows((size_t)Kd, x->w, x->h, NN_DECONV_BAND_FLOATS, 0);
     float *col = nn_scratch(s, (size_t)Kd * band * x->w);
     NN_ASSERT(col != NULL);
     for (int n = 0; n < x->n; n++) {

@@ -5,14 +5,10 @@
 
 #include <string.h>
 
-/* Scratch budget for one column band, in floats (16 MiB): a band the GEMM
- * writes (transposed conv) stays in L3 until col2im reads it. */
-#define NN_BAND_FLOATS ((size_t)4 << 20)
-
-int nn_band_rows(size_t rows_k, int ow, int oh, int min_cols)
+int nn_band_rows(size_t rows_k, int ow, int oh, size_t max_floats, int min_cols)
 {
     size_t per_row = rows_k * (size_t)ow;
-    size_t rows = per_row ? NN_BAND_FLOATS / per_row : (size_t)oh;
+    size_t rows = per_row ? max_floats / per_row : (size_t)oh;
     size_t min_rows = ow > 0 ? ((size_t)min_cols + ow - 1) / ow : 1;
     if (rows < min_rows)
         rows = min_rows;

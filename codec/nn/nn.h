@@ -20,9 +20,10 @@
  *   (y == x works in place: inference keeps fewer activations). An
  *   NnScratch belongs to one thread at a time. Fast paths process one image
  *   and one band of output rows at a time, so scratch stays bounded
- *   whatever the image size (a column band is 16 MiB, or 4096 GEMM
- *   columns for a convolution if that is larger: 54 MiB for a 128-channel
- *   5x5 conv, twice that in conv2d_backward).
+ *   whatever the image size (a column band is 16 MiB for a transposed
+ *   conv; 10 MiB for a conv, or 4096 GEMM columns when 10 MiB holds fewer
+ *   than 1536: 54 MiB for a 128-channel 5x5 conv, twice that in
+ *   conv2d_backward).
  * - Results are deterministic for a given OpenBLAS thread count (no
  *   reductions in varying order).
  */

@@ -22,15 +22,27 @@ void nn_im2col(const NnGeom *g, const float *img, int oh0, int oh1, float *col);
 /* Adds the column band for output rows [oh0, oh1) back into img. */
 void nn_col2im(const NnGeom *g, const float *col, int oh0, int oh1, float *img);
 
-/* Output rows per band so that a [rows_k, band*ow] column buffer stays within
- * the scratch budget, but with at least min_cols columns (band*ow) when the
+/* Output rows per band so that a [rows_k, band*ow] column buffer holds at
+ * most max_floats, but with at least min_cols columns (band*ow) when the
  * image has them; at least 1 and at most oh rows. */
-int nn_band_rows(size_t rows_k, int ow, int oh, int min_cols);
+int nn_band_rows(size_t rows_k, int ow, int oh, size_t max_floats, int min_cols);
 
-/* Minimum GEMM columns per band for a convolution, whose column matrix is
- * sgemm's B operand: narrower bands measured clearly slower with 2 threads
- * (OpenBLAS splits the columns between threads). */
-#define NN_CONV_MIN_COLS 4096
+/* Column band budget of a transposed convolution (16 MiB): the band the GEMM
+ * writes stays in L3 until col2im reads it. */
+#define NN_DECONV_BAND_FLOATS ((size_t)4 << 20)
+
+/* Convolution bands (conv2d.c), whose column matrix is sgemm's B operand.
+ * Preferred: a band of at most NN_CONV_BAND_FLOATS (10 MiB), which im2col
+ * writes and sgemm reads back from L3 (32 MiB, shared), if that band still
+ * has NN_CONV_MIN_COLS columns: OpenBLAS splits the columns between threads
+ * and syncs them on every call, so narrower calls lose time. Otherwise (the
+ * 128-channel 5x5 convs, K = 3200) bands of NN_CONV_WIDE_COLS columns, which
+ * measured best there. For the 64-channel 5x5 convs (K = 1600) 4096-column
+ * bands (26 MiB) made im2col memory-bound (~3x slower) and the layer ~10%
+ * slower than 1536-column (10 MiB) bands. */
+#define NN_CONV_BAND_FLOATS (((size_t)10 << 20) / sizeof(float))
+#define NN_CONV_MIN_COLS 1536
+#define NN_CONV_WIDE_COLS 4096
 
 /* Adds b[c] to every element of channel c of one image [C, HW]. */
 void nn_add_bias(float *y, const float *b, int c, size_t hw);
