@@ -20,8 +20,8 @@
  *   (y == x works in place: inference keeps fewer activations). An
  *   NnScratch belongs to one thread at a time. Fast paths process one image
  *   and one band of output rows at a time, so scratch stays bounded
- *   whatever the image size (a column band is 16 MiB for a transposed
- *   conv; 10 MiB for a conv, or 4096 GEMM columns when 10 MiB holds fewer
+ *   whatever the image size (a column band is 10 MiB for a transposed
+ *   conv and for a conv, or 4096 GEMM columns when 10 MiB holds fewer
  *   than 1536: 54 MiB for a 128-channel 5x5 conv, twice that in
  *   conv2d_backward).
  * - Results are deterministic for a given OpenBLAS thread count (no

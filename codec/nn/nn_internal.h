@@ -27,9 +27,10 @@ void nn_col2im(const NnGeom *g, const float *col, int oh0, int oh1, float *img);
  * image has them; at least 1 and at most oh rows. */
 int nn_band_rows(size_t rows_k, int ow, int oh, size_t max_floats, int min_cols);
 
-/* Column band budget of a transposed convolution (16 MiB): the band the GEMM
- * writes stays in L3 until col2im reads it. */
-#define NN_DECONV_BAND_FLOATS ((size_t)4 << 20)
+/* Column band budget of a transposed convolution (10 MiB): the band the GEMM
+ * writes stays in L3 until col2im reads it (16 MiB left the 64-channel
+ * deconv2 at 65-73% of sgemm, 10 MiB measured 70-80%). */
+#define NN_DECONV_BAND_FLOATS (((size_t)10 << 20) / sizeof(float))
 
 /* Convolution bands (conv2d.c), whose column matrix is sgemm's B operand.
  * Preferred: a band of at most NN_CONV_BAND_FLOATS (10 MiB), which im2col
