@@ -95,6 +95,12 @@ one_line encode
 expect 1 "$LAT" encode "$PHOTO" -o "$T/x.lat" --lossless --max-pixels 1000
 one_line encode
 absent "$T/x.lat"
+# A 131-byte PNG whose sPLT chunk declares 1.9 GB: refused at the chunk
+# header (libpng allocated the declared length before png_set_benign_errors).
+expect 1 "$LAT" encode "$TV/fuzz-corpus/imageio/splt-length-1.9g.png" -o "$T/x.lat" --lossless
+one_line encode
+grep -q "chunk data is too large" "$T/err" || fail "oversized sPLT chunk not refused up front"
+absent "$T/x.lat"
 for f in "$T/text.png" "$T/empty.png"; do
     expect 1 "$LAT" decode "$f" -o "$T/x.png"
     one_line decode
