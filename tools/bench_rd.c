@@ -64,7 +64,7 @@ static void usage(FILE *f)
         "usage: lat bench rd DIR|FILE... [options]\n"
         "  Rate-distortion sweep of lat against JPEG (libjpeg-turbo) on every image.\n"
         "  -o OUTDIR              output folder (default: lat-bench-rd)\n"
-        "  --qualities LIST       lat qualities (default 10,20,30,40,50,60,70,80,90,95)\n"
+        "  --qualities LIST       lat qualities (default 0:100:10, the whole range)\n"
         "  --jpeg-qualities LIST  JPEG qualities (default 5:95:5)\n"
         "                         LIST: comma-separated values and START:END:STEP ranges\n"
         "  --jpeg-444             JPEG without chroma subsampling (default 4:2:0)\n"
@@ -619,7 +619,7 @@ int bench_rd(int argc, char **argv)
     RdRun *run = &st.run;
     st.opt.outdir = "lat-bench-rd";
     st.opt.crops = 3;
-    run->nsettings[RD_LAT] = parse_quality_list("10:90:10,95", run->settings[RD_LAT], MAX_SETTINGS);
+    run->nsettings[RD_LAT] = parse_quality_list("0:100:10", run->settings[RD_LAT], MAX_SETTINGS);
     run->nsettings[RD_JPEG] = parse_quality_list("5:95:5", run->settings[RD_JPEG], MAX_SETTINGS);
     char **args = calloc((size_t)argc + 1, sizeof(char *));
     if (!args)
