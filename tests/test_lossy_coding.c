@@ -36,6 +36,36 @@ static void synthetic_latents(LossyLatents *l, Rng *rng)
     l->q[7 * hw + 4] = -32767;
 }
 
+/* Random corruption of every stream (contents and sizes): decoding
+ * either succeeds or fails cleanly (ASan checks the reads). */
+static void corrupt_and_decode(const StreamList *sl, int channels)
+{
+    Rng fr;
+    rng_seed(&fr, 99);
+    LossyLatents back;
+    StreamList *copy = calloc(1, sizeof *copy);
+    for (int iter = 0; iter < 2000; iter++) {
+        copy->count = sl->count;
+        for (uint32_t i = 0; i < sl->count; i++) {
+            copy->s[i] = sl->s[i];
+            copy->s[i].data = malloc(sl->s[i].size + 1);
+            memcpy(copy->s[i].data, sl->s[i].data, sl->s[i].size);
+        }
+        const uint32_t k = rng_u32(&fr) % copy->count;
+        Stream *st = &copy->s[k];
+        if (rng_u32(&fr) % 4 == 0 && st->size > 0)
+            st->size -= 1 + rng_u32(&fr) % st->size;   /* truncate */
+        for (int f = 0; f < 3 && st->size > 0; f++)
+            st->data[rng_u32(&fr) % st->size] ^= (uint8_t)(1u << (rng_u32(&fr) % 8));
+        if (lossy_streams_to_latents(copy, channels, 5, 7, &back) == 0)
+            lossy_latents_free(&back);
+        else
+            CHECK(back.q == NULL && back.c == 0, "output not zeroed on error");
+        streams_free(copy);
+    }
+    free(copy);
+}
+
 int main(void)
 {
     Rng rng;
@@ -48,17 +78,20 @@ int main(void)
     /* Every encoder layout: groups, channel order, raw or binarized. */
     for (int groups = 1; groups <= 5; groups += 2)
         for (int order = 0; order <= 1; order++)
-            for (int raw = 0; raw <= 1; raw++) {
-                LatentCodingOptions o = {groups, order, raw};
-                LossyLatents b2;
-                CHECK(lossy_latents_to_streams_opt(&lat, 1, &o, sl) == 0, "encode layout");
-                CHECK(sl->count == 1 + (uint32_t)(groups * (raw ? 1 : 2)), "stream count %u", sl->count);
-                CHECK(lossy_streams_to_latents(sl, lat.c, 5, 7, &b2) == 0
-                      && memcmp(b2.q, lat.q, total * sizeof(int32_t)) == 0,
-                      "layout groups %d order %d raw %d does not round trip", groups, order, raw);
-                lossy_latents_free(&b2);
-                streams_free(sl);
-            }
+            for (int raw = 0; raw <= 1; raw++)
+                for (int coder = LATENT_CODER_ZSTD; coder <= LATENT_CODER_RANGE; coder++) {
+                    LatentCodingOptions o = {groups, order, raw, coder};
+                    LossyLatents b2;
+                    CHECK(lossy_latents_to_streams_opt(&lat, 1, &o, sl) == 0, "encode layout");
+                    const int per_group = raw || coder == LATENT_CODER_RANGE ? 1 : 2;
+                    CHECK(sl->count == 1 + (uint32_t)(groups * per_group), "stream count %u", sl->count);
+                    CHECK(lossy_streams_to_latents(sl, lat.c, 5, 7, &b2) == 0
+                          && memcmp(b2.q, lat.q, total * sizeof(int32_t)) == 0,
+                          "layout groups %d order %d raw %d coder %d does not round trip", groups,
+                          order, raw, coder);
+                    lossy_latents_free(&b2);
+                    streams_free(sl);
+                }
     CHECK(lossy_latents_to_streams(&lat, 3, sl) == 0, "encode latents");
     CHECK(sl->count >= 2 && sl->s[0].type == STREAM_LOSSY_PARAMS, "params stream first");
     LossyLatents back;
@@ -83,32 +116,15 @@ int main(void)
         }
         ps->data[k] = save;
     }
-    /* Random corruption of every stream (contents and sizes): decoding
-     * either succeeds or fails cleanly (ASan checks the reads). */
+    corrupt_and_decode(sl, lat.c);
     {
-        Rng fr;
-        rng_seed(&fr, 99);
-        StreamList *copy = calloc(1, sizeof *copy);
-        for (int iter = 0; iter < 2000; iter++) {
-            copy->count = sl->count;
-            for (uint32_t i = 0; i < sl->count; i++) {
-                copy->s[i] = sl->s[i];
-                copy->s[i].data = malloc(sl->s[i].size + 1);
-                memcpy(copy->s[i].data, sl->s[i].data, sl->s[i].size);
-            }
-            const uint32_t k = rng_u32(&fr) % copy->count;
-            Stream *st = &copy->s[k];
-            if (rng_u32(&fr) % 4 == 0 && st->size > 0)
-                st->size -= 1 + rng_u32(&fr) % st->size;   /* truncate */
-            for (int f = 0; f < 3 && st->size > 0; f++)
-                st->data[rng_u32(&fr) % st->size] ^= (uint8_t)(1u << (rng_u32(&fr) % 8));
-            if (lossy_streams_to_latents(copy, lat.c, 5, 7, &back) == 0)
-                lossy_latents_free(&back);
-            else
-                CHECK(back.q == NULL && back.c == 0, "output not zeroed on error");
-            streams_free(copy);
-        }
-        free(copy);
+        /* The same with range-coded groups (every way a range stream breaks). */
+        StreamList *rl = calloc(1, sizeof *rl);
+        LatentCodingOptions o = {2, 1, 0, LATENT_CODER_RANGE};
+        CHECK(lossy_latents_to_streams_opt(&lat, 1, &o, rl) == 0, "encode range-coded");
+        corrupt_and_decode(rl, lat.c);
+        streams_free(rl);
+        free(rl);
     }
     size_t save_size = sl->s[1].size;
     sl->s[1].size = save_size - 1;

@@ -1,7 +1,8 @@
 /* Lossy streams v1 (docs/FORMAT.md section 4.2): the quantized latents,
  * channel by channel, in one or more groups; each group is either raw
- * integers or "binarized": a bitmap of non-zero flags (8 flags per byte, so
- * zstd's Huffman stage codes them jointly) plus the non-zero values.
+ * integers, or "binarized": a bitmap of non-zero flags (8 flags per byte, so
+ * zstd's Huffman stage codes them jointly) plus the non-zero values, or
+ * range-coded (latent_ac.h), whichever is smaller.
  * All-zero channels are only flagged in the params stream. The encoder may
  * send an explicit channel order (channels sorted by entropy, so similar
  * statistics sit together in the zstd frames). */
@@ -11,13 +12,19 @@
 
 #include "common/bytes.h"
 #include "lat.h"
+#include <zstd.h>
+
+#include "lossy/latent_ac.h"
 #include "lossy/lossy.h"
 #include "lossy/lossy_latents.h"
 
 #define PARAMS_VERSION 1
+#define PARAMS_VERSION_RANGE 2   /* may use group format 4 */
 #define PARAMS_FIXED 16            /* bytes before the channel order */
 #define FLAG_ORDER 1u              /* params flag: explicit channel order */
-enum { FMT_INT8 = 0, FMT_INT16 = 1, FMT_BIN_INT8 = 2, FMT_BIN_INT16 = 3 };
+enum { FMT_INT8 = 0, FMT_INT16 = 1, FMT_BIN_INT8 = 2, FMT_BIN_INT16 = 3, FMT_RANGE = 4 };
+#define ZSTD_FRAME_COST 9   /* frame and block headers of a stored zstd frame */
+#define TABLE_ENTRY 20       /* one stream-table entry in the container */
 
 /* Empirical entropy of a channel in bits per element (histogram clamped to
  * [-64, 64]: only used to rank channels). */
@@ -52,36 +59,68 @@ static int cmp_ranked(const void *a, const void *b)
 
 static int order_bytes(int channels) { return channels <= 256 ? 1 : 2; }
 
-/* Values of one group in coding order -> its stream(s). */
-static int push_group(const LossyLatents *lat, const int *order, const uint8_t *code, int group,
-                      int fmt, int zstd_level, StreamList *out)
+/* The group's channel planes in coding order. */
+static int group_planes(const LossyLatents *lat, const int *order, const uint8_t *code, int group,
+                        const int32_t **planes)
 {
     const size_t hw = (size_t)lat->h * lat->w;
-    size_t count = 0, nonzero = 0;
+    int n = 0;
     for (int r = 0; r < lat->c; r++)
-        if (code[order[r]] == group) {
-            count += hw;
-            for (size_t i = 0; i < hw; i++)
-                nonzero += lat->q[(size_t)order[r] * hw + i] != 0;
+        if (code[order[r]] == group)
+            planes[n++] = lat->q + (size_t)order[r] * hw;
+    return n;
+}
+
+/* zstd's size for a buffer at the level the container will use. */
+static size_t zstd_size(const uint8_t *data, size_t size, int level)
+{
+    size_t cap = ZSTD_compressBound(size);
+    void *buf = malloc(cap);
+    size_t z = buf ? ZSTD_compress(buf, cap, data, size, level) : 0;
+    free(buf);
+    return (!buf || ZSTD_isError(z)) ? SIZE_MAX / 4 : z + ZSTD_FRAME_COST;
+}
+
+/* Values of one group in coding order -> its stream(s). *fmt comes in as
+ * the raw or binarized format and may become FMT_RANGE (opt->coder). */
+static int push_group(const LossyLatents *lat, const int *order, const uint8_t *code, int group,
+                      uint8_t *fmt, int zstd_level, int coder, StreamList *out)
+{
+    const size_t hw = (size_t)lat->h * lat->w;
+    const int32_t **planes = malloc(sizeof *planes * (size_t)lat->c);
+    if (!planes)
+        return LAT_ERR_OUT_OF_MEMORY;
+    const int n = group_planes(lat, order, code, group, planes);
+    size_t count = (size_t)n * hw, nonzero = 0;
+    for (int k = 0; k < n; k++)
+        for (size_t i = 0; i < hw; i++)
+            nonzero += planes[k][i] != 0;
+    uint8_t *ac = NULL;
+    size_t ac_size = 0;
+    if (*fmt >= FMT_BIN_INT8 && coder != LATENT_CODER_ZSTD) {
+        int err = latent_ac_encode(planes, n, lat->h, lat->w, &ac, &ac_size);
+        if (err < 0) {
+            free(planes);
+            return err;
         }
-    const int binarized = fmt >= FMT_BIN_INT8;
-    const size_t width = (fmt == FMT_INT8 || fmt == FMT_BIN_INT8) ? 1 : 2;
+    }
+    const int binarized = *fmt >= FMT_BIN_INT8;
+    const size_t width = (*fmt == FMT_INT8 || *fmt == FMT_BIN_INT8) ? 1 : 2;
     const size_t flags_size = binarized ? (count + 7) / 8 : 0;
     const size_t values_size = (binarized ? nonzero : count) * width;
     uint8_t *flags = binarized ? calloc(flags_size ? flags_size : 1, 1) : NULL;
     uint8_t *values = malloc(values_size ? values_size : 1);
     if ((binarized && !flags) || !values) {
+        free(planes);
+        free(ac);
         free(flags);
         free(values);
         return LAT_ERR_OUT_OF_MEMORY;
     }
     size_t at = 0, v = 0;
-    for (int r = 0; r < lat->c; r++) {
-        if (code[order[r]] != group)
-            continue;
-        const int32_t *q = lat->q + (size_t)order[r] * hw;
+    for (int k = 0; k < n; k++) {
         for (size_t i = 0; i < hw; i++, at++) {
-            int32_t x = q[i];
+            int32_t x = planes[k][i];
             if (binarized) {
                 if (x == 0)
                     continue;
@@ -97,6 +136,19 @@ static int push_group(const LossyLatents *lat, const int *order, const uint8_t *
             }
         }
     }
+    free(planes);
+    if (ac && (coder == LATENT_CODER_RANGE
+               || ac_size + ZSTD_FRAME_COST < zstd_size(flags, flags_size, zstd_level)
+                                                  + zstd_size(values, values_size, zstd_level)
+                                                  + TABLE_ENTRY)) {
+        free(flags);
+        free(values);
+        *fmt = FMT_RANGE;
+        /* Range-coder output is incompressible: zstd stores it. */
+        return streams_push(out, STREAM_LOSSY_LATENTS, ac, ac_size, 1) < 0 ? LAT_ERR_LIMIT_EXCEEDED
+                                                                           : 0;
+    }
+    free(ac);
     if (binarized && streams_push(out, STREAM_LOSSY_LATENTS, flags, flags_size, zstd_level) < 0) {
         free(values);
         return LAT_ERR_LIMIT_EXCEEDED;
@@ -108,7 +160,7 @@ static int push_group(const LossyLatents *lat, const int *order, const uint8_t *
 
 int lossy_latents_to_streams(const LossyLatents *lat, int zstd_level, StreamList *out)
 {
-    LatentCodingOptions o = {LOSSY_DEFAULT_GROUPS, -1, 0};
+    LatentCodingOptions o = {LOSSY_DEFAULT_GROUPS, -1, 0, LATENT_CODER_AUTO};
     return lossy_latents_to_streams_opt(lat, zstd_level, &o, out);
 }
 
@@ -218,8 +270,11 @@ int lossy_latents_to_streams_opt(const LossyLatents *lat, int zstd_level,
     const size_t psize = (size_t)(p - params);
     int err = streams_push(out, STREAM_LOSSY_PARAMS, params, psize, zstd_level) < 0
             ? LAT_ERR_LIMIT_EXCEEDED : 0;
-    for (int g = 1; g <= groups && !err; g++)
-        err = push_group(lat, order, code, g, fmt[g - 1], zstd_level, out);
+    for (int g = 1; g <= groups && !err; g++) {
+        err = push_group(lat, order, code, g, &fmt[g - 1], zstd_level, opt->coder, out);
+        if (fmt[g - 1] == FMT_RANGE)
+            params[0] = PARAMS_VERSION_RANGE;   /* older decoders refuse it by version */
+    }
     free(order);
     return err;
 }
@@ -245,8 +300,9 @@ int lossy_streams_to_latents(const StreamList *in, int channels, uint32_t lh, ui
     if (!params || params->size < PARAMS_FIXED)
         return LAT_ERR_STREAM_CORRUPT;
     const uint8_t *p = params->data;
-    if (p[0] != PARAMS_VERSION)
+    if (p[0] != PARAMS_VERSION && p[0] != PARAMS_VERSION_RANGE)
         return LAT_ERR_UNSUPPORTED_VERSION;
+    const int max_fmt = p[0] == PARAMS_VERSION_RANGE ? FMT_RANGE : FMT_BIN_INT16;
     const int quality = p[1], C = (int)get_u16(p + 2), groups = p[12], flags = p[13];
     if (quality > 100 || C != channels || C < 1 || get_u32(p + 4) != lh || get_u32(p + 8) != lw
         || groups > LOSSY_MAX_GROUPS || (flags & ~FLAG_ORDER) || p[14] || p[15])
@@ -284,10 +340,10 @@ int lossy_streams_to_latents(const StreamList *in, int channels, uint32_t lh, ui
             count[code[c] - 1] += hw;
     }
     for (int g = 0; g < groups && !err; g++) {
-        if (fmt[g] > FMT_BIN_INT16 || count[g] == 0)
+        if (fmt[g] > max_fmt || count[g] == 0)
             err = LAT_ERR_STREAM_CORRUPT;
         first[g] = streams_needed;
-        streams_needed += fmt[g] >= FMT_BIN_INT8 ? 2 : 1;
+        streams_needed += (fmt[g] == FMT_BIN_INT8 || fmt[g] == FMT_BIN_INT16) ? 2 : 1;
     }
     if (!err && streams_needed != nlat)
         err = LAT_ERR_STREAM_CORRUPT;
@@ -295,7 +351,9 @@ int lossy_streams_to_latents(const StreamList *in, int channels, uint32_t lh, ui
      * ceil(count/8) with zero padding bits, values popcount*width. */
     for (int g = 0; g < groups && !err; g++) {
         const size_t width = (fmt[g] == FMT_INT8 || fmt[g] == FMT_BIN_INT8) ? 1 : 2;
-        if (fmt[g] >= FMT_BIN_INT8) {
+        if (fmt[g] == FMT_RANGE) {
+            continue;   /* checked by its decoder */
+        } else if (fmt[g] >= FMT_BIN_INT8) {
             const Stream *fs = lat_streams[first[g]], *vs = lat_streams[first[g] + 1];
             if (fs->size != (count[g] + 7) / 8) {
                 err = LAT_ERR_STREAM_CORRUPT;
@@ -317,10 +375,25 @@ int lossy_streams_to_latents(const StreamList *in, int channels, uint32_t lh, ui
         if (!out->q)
             err = LAT_ERR_OUT_OF_MEMORY;
     }
+    /* Range-coded groups decode into their channels' planes at once. */
+    int32_t **planes = err ? NULL : malloc(sizeof *planes * (size_t)C);
+    if (!err && !planes)
+        err = LAT_ERR_OUT_OF_MEMORY;
+    for (int g = 0; g < groups && !err; g++) {
+        if (fmt[g] != FMT_RANGE)
+            continue;
+        int n = 0;
+        for (int k = 0; k < C; k++)
+            if (code[order[k]] == g + 1)
+                planes[n++] = out->q + (size_t)order[k] * hw;
+        const Stream *st = lat_streams[first[g]];
+        err = latent_ac_decode(st->data, st->size, planes, n, (int)lh, (int)lw);
+    }
+    free(planes);
     size_t at[LOSSY_MAX_GROUPS] = {0}, vat[LOSSY_MAX_GROUPS] = {0};
     for (int k = 0; k < C && !err; k++) {
         const int c = order[k];
-        if (!code[c])
+        if (!code[c] || fmt[code[c] - 1] == FMT_RANGE)
             continue;
         const int g = code[c] - 1;
         const int binarized = fmt[g] >= FMT_BIN_INT8;

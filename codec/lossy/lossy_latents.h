@@ -12,7 +12,9 @@
 #define LOSSY_ZSTD_LEVEL 19
 
 /* Appends the params stream and the latent streams of each channel group
- * (two per binarized group: flags, values) to out, params first. Returns 0 or a LatError. */
+ * (two per binarized group: flags, values; one per range-coded group) to
+ * out, params first. Each group takes the smaller of the binarized zstd
+ * form and the range coder. Returns 0 or a LatError. */
 int lossy_latents_to_streams(const LossyLatents *lat, int zstd_level, StreamList *out);
 
 /* The same with the encoder's choices made explicit (tests, experiments). */
@@ -20,7 +22,9 @@ typedef struct LatentCodingOptions {
     int groups;   /* channel groups, 1..LOSSY_MAX_GROUPS */
     int order;    /* 1: send the entropy-sorted channel order, 0: natural order, -1: auto */
     int raw;      /* 1: raw int8/int16 groups instead of binarized */
+    int coder;    /* LATENT_CODER_*: which form the (non-raw) groups take */
 } LatentCodingOptions;
+enum { LATENT_CODER_AUTO = 0, LATENT_CODER_ZSTD = 1, LATENT_CODER_RANGE = 2 };
 int lossy_latents_to_streams_opt(const LossyLatents *lat, int zstd_level,
                                  const LatentCodingOptions *opt, StreamList *out);
 

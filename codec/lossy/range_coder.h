@@ -1,0 +1,52 @@
+/* A binary adaptive range coder (the LZMA construction: 32-bit range,
+ * carry propagation through a cached byte, 12-bit probabilities). Integer
+ * only, so encoder and decoder agree on every machine. docs/FORMAT.md
+ * section 4.3 specifies it bit for bit.
+ *
+ * A context is an RcBit: the probability that the next bit is 0, in units
+ * of 1/4096 (always 1..4095), and an update count that makes a new context
+ * adapt fast (shift 2, 3, 4, then 5). */
+#ifndef LAT_LOSSY_RANGE_CODER_H
+#define LAT_LOSSY_RANGE_CODER_H
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct RcBit {
+    uint16_t p0;
+    uint8_t n;
+} RcBit;
+#define RC_BIT_INIT {2048, 0}
+
+typedef struct RcEncoder {
+    uint64_t low;
+    uint32_t range;
+    uint8_t cache;
+    uint64_t pending;       /* cache byte plus the 0xFF bytes behind it */
+    uint8_t *buf;
+    size_t size, cap;
+    int failed;             /* out of memory */
+} RcEncoder;
+
+void rc_enc_init(RcEncoder *e);
+void rc_enc_bit(RcEncoder *e, RcBit *ctx, int bit);
+void rc_enc_bypass(RcEncoder *e, int bit);   /* probability 1/2, no context */
+/* Flushes; on success *out (malloc'd, owned by the caller) and *size hold
+ * the coded bytes. Returns 0 or -1 (out of memory; nothing to free). */
+int rc_enc_finish(RcEncoder *e, uint8_t **out, size_t *size);
+
+typedef struct RcDecoder {
+    uint32_t range, code;
+    const uint8_t *data;
+    size_t size, pos;
+    int overrun;            /* read past the end: the stream is corrupt */
+} RcDecoder;
+
+/* Returns -1 when the stream cannot be a range-coder stream (shorter than
+ * 5 bytes or first byte non-zero). */
+int rc_dec_init(RcDecoder *d, const uint8_t *data, size_t size);
+int rc_dec_bit(RcDecoder *d, RcBit *ctx);
+int rc_dec_bypass(RcDecoder *d);
+/* A valid stream is consumed exactly: 0, else -1. */
+int rc_dec_finish(const RcDecoder *d);
+
+#endif

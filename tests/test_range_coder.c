@@ -1,0 +1,94 @@
+/* The binary range coder: round trips (skewed, balanced, bypass and
+ * carry-heavy inputs), cost close to the source entropy, and exact
+ * consumption (a truncated or extended stream is refused). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "lossy/range_coder.h"
+#include "nn/nn.h"
+
+static int failures = 0;
+#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL: " __VA_ARGS__); printf("\n"); } } while (0)
+
+enum { N = 200000, CONTEXTS = 4 };
+
+/* Bit i of the test source and the context it is coded in (context 3:
+ * bypass). Context k emits 1 with probability p1[k]. */
+static const double p1[CONTEXTS] = {0.02, 0.5, 0.97, 0.5};
+
+int main(void)
+{
+    Rng rng;
+    rng_seed(&rng, 3);
+    int *bits = malloc(sizeof(int) * N), *ctx_of = malloc(sizeof(int) * N);
+    double ideal = 0;
+    for (int i = 0; i < N; i++) {
+        ctx_of[i] = (int)(rng_u32(&rng) % CONTEXTS);
+        bits[i] = rng_uniform(&rng) < p1[ctx_of[i]];
+        const double p = bits[i] ? p1[ctx_of[i]] : 1 - p1[ctx_of[i]];
+        ideal -= log2(p);
+    }
+    /* A long run of the likeliest symbol drives the range to its limits. */
+    for (int i = N - 20000; i < N; i++) {
+        ctx_of[i] = 2;
+        bits[i] = 1;
+        ideal -= log2(p1[2]);
+    }
+    RcEncoder e;
+    rc_enc_init(&e);
+    RcBit ctx[CONTEXTS] = {RC_BIT_INIT, RC_BIT_INIT, RC_BIT_INIT, RC_BIT_INIT};
+    for (int i = 0; i < N; i++) {
+        if (ctx_of[i] == 3)
+            rc_enc_bypass(&e, bits[i]);
+        else
+            rc_enc_bit(&e, &ctx[ctx_of[i]], bits[i]);
+    }
+    uint8_t *data;
+    size_t size;
+    CHECK(rc_enc_finish(&e, &data, &size) == 0, "finish");
+    printf("%d bits: %zu bytes, ideal %.0f bytes (%+.2f%%)\n", N, size, ideal / 8,
+           100.0 * (size * 8.0 / ideal - 1.0));
+    CHECK(size * 8.0 < ideal * 1.03, "coded size %zu bytes vs ideal %.0f", size, ideal / 8);
+
+    RcDecoder d;
+    RcBit dctx[CONTEXTS] = {RC_BIT_INIT, RC_BIT_INIT, RC_BIT_INIT, RC_BIT_INIT};
+    CHECK(rc_dec_init(&d, data, size) == 0, "decoder init");
+    int mismatches = 0;
+    for (int i = 0; i < N; i++) {
+        int b = ctx_of[i] == 3 ? rc_dec_bypass(&d) : rc_dec_bit(&d, &dctx[ctx_of[i]]);
+        mismatches += b != bits[i];
+    }
+    CHECK(mismatches == 0, "%d bits decoded wrong", mismatches);
+    CHECK(rc_dec_finish(&d) == 0, "valid stream not consumed exactly");
+
+    /* Truncated by one byte: the decoder reads past the end. */
+    RcBit tctx[CONTEXTS] = {RC_BIT_INIT, RC_BIT_INIT, RC_BIT_INIT, RC_BIT_INIT};
+    CHECK(rc_dec_init(&d, data, size - 1) == 0, "truncated init");
+    for (int i = 0; i < N; i++)
+        ctx_of[i] == 3 ? rc_dec_bypass(&d) : rc_dec_bit(&d, &tctx[ctx_of[i]]);
+    CHECK(rc_dec_finish(&d) < 0, "truncated stream accepted");
+    /* Extended by one byte: not consumed. */
+    uint8_t *longer = malloc(size + 1);
+    for (size_t i = 0; i < size; i++)
+        longer[i] = data[i];
+    longer[size] = 0;
+    RcBit lctx[CONTEXTS] = {RC_BIT_INIT, RC_BIT_INIT, RC_BIT_INIT, RC_BIT_INIT};
+    CHECK(rc_dec_init(&d, longer, size + 1) == 0, "extended init");
+    for (int i = 0; i < N; i++)
+        ctx_of[i] == 3 ? rc_dec_bypass(&d) : rc_dec_bit(&d, &lctx[ctx_of[i]]);
+    CHECK(rc_dec_finish(&d) < 0, "trailing byte accepted");
+    /* Not a range-coder stream at all. */
+    const uint8_t bad[5] = {1, 0, 0, 0, 0};
+    CHECK(rc_dec_init(&d, bad, 5) < 0 && rc_dec_init(&d, bad + 1, 4) < 0, "bad start accepted");
+
+    free(longer);
+    free(data);
+    free(bits);
+    free(ctx_of);
+    if (failures)
+        printf("%d failures\n", failures);
+    else
+        printf("range coder tests passed\n");
+    return failures ? 1 : 0;
+}
