@@ -72,6 +72,22 @@ static int tile_step(int len, int tile)
     return n > 1 ? (len + n - 1) / n : len;
 }
 
+/* A tile: latent rows [r0, r1) x columns [c0, c1), processed with the
+ * halo rows [tr0, tr1) x columns [tc0, tc1) (clipped to the image). */
+typedef struct Tile {
+    int r0, r1, c0, c1, tr0, tr1, tc0, tc1;
+} Tile;
+
+static Tile tile_at(int r0, int c0, int TR, int TC, int lh, int lw, int halo)
+{
+    Tile t = {r0, r0 + TR < lh ? r0 + TR : lh, c0, c0 + TC < lw ? c0 + TC : lw, 0, 0, 0, 0};
+    t.tr0 = r0 - halo > 0 ? r0 - halo : 0;
+    t.tc0 = c0 - halo > 0 ? c0 - halo : 0;
+    t.tr1 = t.r1 + halo < lh ? t.r1 + halo : lh;
+    t.tc1 = t.c1 + halo < lw ? t.c1 + halo : lw;
+    return t;
+}
+
 int lossy_analysis_float(const LossyModel *m, const uint8_t *pixels, uint32_t width,
                          uint32_t height, uint32_t channels, int tile, Tensor *y)
 {
@@ -84,12 +100,9 @@ int lossy_analysis_float(const LossyModel *m, const uint8_t *pixels, uint32_t wi
     int err = (!x || !yt) ? LAT_ERR_OUT_OF_MEMORY : 0;
     for (int r0 = 0; r0 < lh && !err; r0 += TR)
         for (int c0 = 0; c0 < lw && !err; c0 += TC) {
-            const int r1 = r0 + TR < lh ? r0 + TR : lh, c1 = c0 + TC < lw ? c0 + TC : lw;
-            const int tr0 = r0 - ANALYSIS_HALO > 0 ? r0 - ANALYSIS_HALO : 0;
-            const int tc0 = c0 - ANALYSIS_HALO > 0 ? c0 - ANALYSIS_HALO : 0;
-            const int tr1 = r1 + ANALYSIS_HALO < lh ? r1 + ANALYSIS_HALO : lh;
-            const int tc1 = c1 + ANALYSIS_HALO < lw ? c1 + ANALYSIS_HALO : lw;
-            const int th = 16 * (tr1 - tr0), tw = 16 * (tc1 - tc0);
+            const Tile t = tile_at(r0, c0, TR, TC, lh, lw, ANALYSIS_HALO);
+            const int r1 = t.r1, c1 = t.c1, tr0 = t.tr0, tc0 = t.tc0;
+            const int th = 16 * (t.tr1 - tr0), tw = 16 * (t.tc1 - tc0);
             if (tensor_reshape(x, 1, 3, th, tw) < 0) {
                 err = LAT_ERR_OUT_OF_MEMORY;
                 break;
@@ -150,12 +163,9 @@ static int synthesize_tiles(const LossyModel *m, const LossyLatents *lat, int ti
     const size_t hw = (size_t)lh * lw;
     for (int r0 = 0; r0 < lh && !err; r0 += TR)
         for (int c0 = 0; c0 < lw && !err; c0 += TC) {
-            const int r1 = r0 + TR < lh ? r0 + TR : lh, c1 = c0 + TC < lw ? c0 + TC : lw;
-            const int tr0 = r0 - SYNTHESIS_HALO > 0 ? r0 - SYNTHESIS_HALO : 0;
-            const int tc0 = c0 - SYNTHESIS_HALO > 0 ? c0 - SYNTHESIS_HALO : 0;
-            const int tr1 = r1 + SYNTHESIS_HALO < lh ? r1 + SYNTHESIS_HALO : lh;
-            const int tc1 = c1 + SYNTHESIS_HALO < lw ? c1 + SYNTHESIS_HALO : lw;
-            const int th = tr1 - tr0, tw = tc1 - tc0;
+            const Tile tl = tile_at(r0, c0, TR, TC, lh, lw, SYNTHESIS_HALO);
+            const int r1 = tl.r1, c1 = tl.c1, tr0 = tl.tr0, tc0 = tl.tc0;
+            const int th = tl.tr1 - tr0, tw = tl.tc1 - tc0;
             if (tensor_reshape(yt, 1, M, th, tw) < 0) {
                 err = LAT_ERR_OUT_OF_MEMORY;
                 break;
