@@ -155,6 +155,80 @@ int lossy_net_split_prior(LossyNet *net)
     return 0;
 }
 
+/* Copies `rows` rows of `cols` floats at a row stride of `from_stride`
+ * into a row stride of `to_stride`. */
+static void copy_rows(float *to, size_t to_stride, const float *from, size_t from_stride,
+                      size_t rows, size_t cols)
+{
+    for (size_t r = 0; r < rows; r++)
+        memcpy(to + r * to_stride, from + r * from_stride, cols * sizeof(float));
+}
+
+int lossy_net_widen_latents(LossyNet *net, int m, Rng *rng)
+{
+    const int old_m = net->m, n = net->n;
+    if (m <= old_m || m > LOSSY_MAX_M)
+        return -1;
+    LossyNet w;
+    if (lossy_net_init(&w, n, m, net->levels, net->lambda, net->prior_sets, rng) < 0)
+        return -1;
+    NetTensor from[LOSSY_TENSORS], to[LOSSY_TENSORS];
+    lossy_net_tensors(net, from);
+    lossy_net_tensors(&w, to);
+    /* Tensors without an M dimension are copied whole. */
+    for (int i = 0; i < LOSSY_TENSORS; i++)
+        if (from[i].p->n == to[i].p->n)
+            memcpy(to[i].p->v, from[i].p->v, from[i].p->n * sizeof(float));
+    /* M-major tensors: the old channels are a prefix. */
+    const size_t filt = (size_t)n * 25;
+    memcpy(w.ga[3].w.v, net->ga[3].w.v, (size_t)old_m * filt * sizeof(float));
+    memcpy(w.ga[3].b.v, net->ga[3].b.v, (size_t)old_m * sizeof(float));
+    memcpy(w.gs[0].w.v, net->gs[0].w.v, (size_t)old_m * filt * sizeof(float));
+    for (size_t i = (size_t)old_m * filt; i < (size_t)m * filt; i++)
+        w.gs[0].w.v[i] *= 0.1f;
+    /* [levels][M] gains: old channels copied, new ones at the level's mean. */
+    Param *gains[2] = {&w.gain, &w.igain};
+    const Param *old_gains[2] = {&net->gain, &net->igain};
+    for (int g = 0; g < 2; g++)
+        for (int l = 0; l < net->levels; l++) {
+            const float *src = old_gains[g]->v + (size_t)l * old_m;
+            float *dst = gains[g]->v + (size_t)l * m;
+            double mean = 0;
+            for (int c = 0; c < old_m; c++)
+                mean += src[c] / old_m;
+            memcpy(dst, src, (size_t)old_m * sizeof(float));
+            for (int c = old_m; c < m; c++)
+                dst[c] = (float)mean;
+        }
+    /* Priors, set-major [sets][M][k]: each set's old channels copied. */
+    Param *pw[3] = {&w.prior.matrices, &w.prior.biases, &w.prior.factors};
+    const Param *po[3] = {&net->prior.matrices, &net->prior.biases, &net->prior.factors};
+    const size_t per[3] = {PRIOR_NMAT, PRIOR_NBIAS, PRIOR_NFAC};
+    for (int i = 0; i < 3; i++)
+        copy_rows(pw[i]->v, (size_t)m * per[i], po[i]->v, (size_t)old_m * per[i],
+                  (size_t)net->prior_sets, (size_t)old_m * per[i]);
+    /* New channels start with the set's most zero-peaked prior: they start
+     * near zero, and a fresh (wide) prior would charge them bits for it. */
+    for (int set = 0; set < net->prior_sets; set++) {
+        int best = 0;
+        double best_p = -1;
+        for (int c = 0; c < old_m; c++) {
+            double p0 = prior_prob(&net->prior, set * old_m + c, 0.0);
+            if (p0 > best_p) {
+                best_p = p0;
+                best = c;
+            }
+        }
+        for (int i = 0; i < 3; i++)
+            for (int c = old_m; c < m; c++)
+                memcpy(pw[i]->v + ((size_t)set * m + c) * per[i],
+                       po[i]->v + ((size_t)set * old_m + best) * per[i], per[i] * sizeof(float));
+    }
+    lossy_net_free(net);
+    *net = w;
+    return 0;
+}
+
 size_t lossy_net_param_count(LossyNet *net)
 {
     NetTensor t[LOSSY_TENSORS];

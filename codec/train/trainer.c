@@ -24,6 +24,7 @@ struct Trainer {
     Adam adam_net, adam_prior;
     Param *params[LOSSY_TENSORS];
     long step;
+    long start_step;          /* step this run started from (warmup) */
     Rng rng;
     ImageSet train;          /* every scale copy of every training image */
     int train_originals;
@@ -200,6 +201,17 @@ int trainer_new(Trainer **out, const TrainConfig *cfg, const uint8_t *resume, si
             return err;
         }
         t->step = (long)steps;
+        t->start_step = t->step;
+        if (cfg->widen_m > 0 && cfg->widen_m != t->net.m) {
+            /* The optimizer moments no longer match the shapes: Adam restarts. */
+            model_opt_state_free(&opt);
+            memset(&opt, 0, sizeof opt);
+            if (lossy_net_widen_latents(&t->net, cfg->widen_m, &t->rng) < 0) {
+                lossy_net_free(&t->net);
+                free(t);
+                return LAT_ERR_INVALID_ARGUMENT;
+            }
+        }
         /* Continue the same random stream no matter where we resume. */
         rng_seed(&t->rng, cfg->seed ^ (steps * 0x9E3779B97F4A7C15ull));
     } else {
@@ -287,12 +299,15 @@ long trainer_steps_done(const Trainer *t) { return t->step; }
 double trainer_lr_at(const Trainer *t, long step)
 {
     const TrainConfig *c = &t->cfg;
+    const double ramp = step - t->start_step < c->warmup
+                            ? (double)(step - t->start_step + 1) / (double)c->warmup
+                            : 1.0;
     if (step < c->decay_start)
-        return c->lr;
+        return c->lr * ramp;
     if (c->decay_steps <= 0 || step >= c->decay_start + c->decay_steps)
-        return c->lr_min;
+        return c->lr_min * ramp;
     double f = (double)(step - c->decay_start) / c->decay_steps;
-    return c->lr_min + 0.5 * (c->lr - c->lr_min) * (1.0 + cos(3.14159265358979 * f));
+    return ramp * (c->lr_min + 0.5 * (c->lr - c->lr_min) * (1.0 + cos(3.14159265358979 * f)));
 }
 
 void trainer_arch(const Trainer *t, int *n, int *m, int *levels, float *lambdas)
