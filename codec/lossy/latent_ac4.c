@@ -1,4 +1,5 @@
-/* Latent group format 4: binarization and contexts (latent_ac.h).
+/* Latent group format 4: binarization and contexts (latent_ac.h). Kept so
+ * that older files decode; the encoder writes format 5 (latent_ac.c).
  *
  * Each value v, with L and U its left and upper neighbours in the same
  * channel (0 outside the plane) and A the activity of its position in the
@@ -68,8 +69,8 @@ static int activity(const uint16_t *act, size_t i, int k)
     return a > 3 ? 3 : a;
 }
 
-int latent_ac_encode(const int32_t *const *planes, int n, int h, int w, uint8_t **out,
-                     size_t *size)
+int latent_ac4_encode(const int32_t *const *planes, int n, int h, int w, uint8_t **out,
+                      size_t *size)
 {
     ChannelContexts *ctx = new_contexts(n);
     if (!ctx)
@@ -117,8 +118,8 @@ int latent_ac_encode(const int32_t *const *planes, int n, int h, int w, uint8_t 
     return rc_enc_finish(&e, out, size) < 0 ? LAT_ERR_OUT_OF_MEMORY : 0;
 }
 
-int latent_ac_decode(const uint8_t *data, size_t size, int32_t *const *planes, int n, int h,
-                     int w)
+int latent_ac4_decode(const uint8_t *data, size_t size, int32_t *const *planes, int n, int h,
+                      int w)
 {
     RcDecoder d;
     if (rc_dec_init(&d, data, size) < 0)
