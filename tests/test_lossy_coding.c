@@ -1,7 +1,8 @@
 /* Lossy latent coding: streams decode to exactly the latents written
- * (int8 and int16 groups, all-zero channels), malformed params are
- * rejected, and lossy_encode/lossy_decode agree with analysis/synthesis on
- * a small random model. */
+ * (int8 and int16 groups, all-zero channels, both range-coded formats),
+ * malformed params and unknown versions are rejected, and
+ * lossy_encode/lossy_decode agree with analysis/synthesis on a small
+ * random model. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,12 +80,17 @@ int main(void)
     for (int groups = 1; groups <= 5; groups += 2)
         for (int order = 0; order <= 1; order++)
             for (int raw = 0; raw <= 1; raw++)
-                for (int coder = LATENT_CODER_ZSTD; coder <= LATENT_CODER_RANGE; coder++) {
+                for (int coder = LATENT_CODER_ZSTD; coder <= LATENT_CODER_RANGE4; coder++) {
                     LatentCodingOptions o = {groups, order, raw, coder};
                     LossyLatents b2;
                     CHECK(lossy_latents_to_streams_opt(&lat, 1, &o, sl) == 0, "encode layout");
-                    const int per_group = raw || coder == LATENT_CODER_RANGE ? 1 : 2;
+                    const int range = !raw && coder != LATENT_CODER_ZSTD;
+                    const int per_group = raw || range ? 1 : 2;
                     CHECK(sl->count == 1 + (uint32_t)(groups * per_group), "stream count %u", sl->count);
+                    /* The params version names the newest group format used. */
+                    const int version = !range ? 1 : (coder == LATENT_CODER_RANGE ? 3 : 2);
+                    CHECK(sl->s[0].data[0] == version, "params version %d, expected %d",
+                          sl->s[0].data[0], version);
                     CHECK(lossy_streams_to_latents(sl, lat.c, 5, 7, &b2) == 0
                           && memcmp(b2.q, lat.q, total * sizeof(int32_t)) == 0,
                           "layout groups %d order %d raw %d coder %d does not round trip", groups,
@@ -117,12 +123,29 @@ int main(void)
         ps->data[k] = save;
     }
     corrupt_and_decode(sl, lat.c);
-    {
+    for (int coder = LATENT_CODER_RANGE; coder <= LATENT_CODER_RANGE4; coder++) {
         /* The same with range-coded groups (every way a range stream breaks). */
         StreamList *rl = calloc(1, sizeof *rl);
-        LatentCodingOptions o = {2, 1, 0, LATENT_CODER_RANGE};
+        LatentCodingOptions o = {2, 1, 0, coder};
         CHECK(lossy_latents_to_streams_opt(&lat, 1, &o, rl) == 0, "encode range-coded");
         corrupt_and_decode(rl, lat.c);
+        /* Unknown params versions are refused as such, and a version too
+         * old for a group's format is corrupt. */
+        uint8_t *version = &rl->s[0].data[0];
+        const uint8_t saved = *version;
+        *version = 4;
+        CHECK(lossy_streams_to_latents(rl, lat.c, 5, 7, &back) == LAT_ERR_UNSUPPORTED_VERSION,
+              "params version 4 not refused as unsupported");
+        *version = 0;
+        CHECK(lossy_streams_to_latents(rl, lat.c, 5, 7, &back) == LAT_ERR_UNSUPPORTED_VERSION,
+              "params version 0 not refused as unsupported");
+        *version = (uint8_t)(saved - 1);
+        CHECK(lossy_streams_to_latents(rl, lat.c, 5, 7, &back) == LAT_ERR_STREAM_CORRUPT,
+              "group format %d accepted with params version %d", saved + 2, saved - 1);
+        *version = saved;
+        CHECK(lossy_streams_to_latents(rl, lat.c, 5, 7, &back) == 0
+              && memcmp(back.q, lat.q, total * sizeof(int32_t)) == 0, "range-coded round trip");
+        lossy_latents_free(&back);
         streams_free(rl);
         free(rl);
     }

@@ -1,6 +1,7 @@
 /* The binary range coder: round trips (skewed, balanced, bypass and
- * carry-heavy inputs), cost close to the source entropy, and exact
- * consumption (a truncated or extended stream is refused). */
+ * carry-heavy inputs) with both context kinds (RcBit, RcBit2), cost close
+ * to the source entropy, and exact consumption (a truncated or extended
+ * stream is refused). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -78,6 +79,56 @@ int main(void)
     for (int i = 0; i < N; i++)
         ctx_of[i] == 3 ? rc_dec_bypass(&d) : rc_dec_bit(&d, &lctx[ctx_of[i]]);
     CHECK(rc_dec_finish(&d) < 0, "trailing byte accepted");
+    /* Two-rate 15-bit contexts (format 5): the same source round trips,
+     * interleaved with the 12-bit ones, and costs no more. */
+    {
+        RcEncoder e2;
+        rc_enc_init(&e2);
+        RcBit2 c2[CONTEXTS] = {RC_BIT2_INIT, RC_BIT2_INIT, RC_BIT2_INIT, RC_BIT2_INIT};
+        RcBit c1 = RC_BIT_INIT;
+        for (int i = 0; i < N; i++) {
+            if (ctx_of[i] == 3)
+                rc_enc_bypass(&e2, bits[i]);
+            else if (i % 7 == 0)
+                rc_enc_bit(&e2, &c1, bits[i]);
+            else
+                rc_enc_bit2(&e2, &c2[ctx_of[i]], bits[i]);
+        }
+        uint8_t *data2;
+        size_t size2;
+        CHECK(rc_enc_finish(&e2, &data2, &size2) == 0, "finish (two-rate)");
+        printf("two-rate contexts: %zu bytes (%+.2f%% vs ideal)\n", size2,
+               100.0 * (size2 * 8.0 / ideal - 1.0));
+        CHECK(size2 * 8.0 < ideal * 1.03, "two-rate coded size %zu bytes", size2);
+        for (int cut = 0; cut <= 1; cut++) {
+            RcBit2 d2[CONTEXTS] = {RC_BIT2_INIT, RC_BIT2_INIT, RC_BIT2_INIT, RC_BIT2_INIT};
+            RcBit d1 = RC_BIT_INIT;
+            CHECK(rc_dec_init(&d, data2, size2 - (size_t)cut) == 0, "two-rate init");
+            int wrong = 0;
+            for (int i = 0; i < N; i++) {
+                const int b = ctx_of[i] == 3 ? rc_dec_bypass(&d)
+                            : i % 7 == 0     ? rc_dec_bit(&d, &d1)
+                                             : rc_dec_bit2(&d, &d2[ctx_of[i]]);
+                wrong += b != bits[i];
+            }
+            if (!cut)
+                CHECK(wrong == 0 && rc_dec_finish(&d) == 0, "two-rate: %d bits wrong", wrong);
+            else
+                CHECK(rc_dec_finish(&d) < 0, "two-rate: truncated stream accepted");
+        }
+        free(data2);
+        /* Saturated contexts keep their probabilities within 1..32767. */
+        RcBit2 s0 = RC_BIT2_INIT, s1 = RC_BIT2_INIT;
+        rc_enc_init(&e2);
+        for (int i = 0; i < 100000; i++) {
+            rc_enc_bit2(&e2, &s0, 0);
+            rc_enc_bit2(&e2, &s1, 1);
+        }
+        CHECK(s0.fast <= 32767 && s0.slow <= 32767 && s1.fast >= 1 && s1.slow >= 1 && s0.n == 255,
+              "saturated two-rate context out of range");
+        CHECK(rc_enc_finish(&e2, &data2, &size2) == 0 && size2 < 200, "saturated: %zu bytes", size2);
+        free(data2);
+    }
     /* Not a range-coder stream at all. */
     const uint8_t bad[5] = {1, 0, 0, 0, 0};
     CHECK(rc_dec_init(&d, bad, 5) < 0 && rc_dec_init(&d, bad + 1, 4) < 0, "bad start accepted");

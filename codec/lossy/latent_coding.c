@@ -20,9 +20,11 @@
 
 #define PARAMS_VERSION 1
 #define PARAMS_VERSION_RANGE 2   /* may use group format 4 */
+#define PARAMS_VERSION_RANGE5 3  /* may use group formats 4 and 5 */
 #define PARAMS_FIXED 16            /* bytes before the channel order */
 #define FLAG_ORDER 1u              /* params flag: explicit channel order */
-enum { FMT_INT8 = 0, FMT_INT16 = 1, FMT_BIN_INT8 = 2, FMT_BIN_INT16 = 3, FMT_RANGE = 4 };
+enum { FMT_INT8 = 0, FMT_INT16 = 1, FMT_BIN_INT8 = 2, FMT_BIN_INT16 = 3, FMT_RANGE4 = 4,
+       FMT_RANGE = 5 };
 #define ZSTD_FRAME_COST 9   /* frame and block headers of a stored zstd frame */
 #define TABLE_ENTRY 20       /* one stream-table entry in the container */
 
@@ -81,8 +83,11 @@ static size_t zstd_size(const uint8_t *data, size_t size, int level)
     return (!buf || ZSTD_isError(z)) ? SIZE_MAX / 4 : z + ZSTD_FRAME_COST;
 }
 
+static int is_range(int fmt) { return fmt == FMT_RANGE4 || fmt == FMT_RANGE; }
+
 /* Values of one group in coding order -> its stream(s). *fmt comes in as
- * the raw or binarized format and may become FMT_RANGE (opt->coder). */
+ * the raw or binarized format and may become range-coded (opt->coder):
+ * FMT_RANGE, or FMT_RANGE4 with LATENT_CODER_RANGE4. */
 static int push_group(const LossyLatents *lat, const int *order, const uint8_t *code, int group,
                       uint8_t *fmt, int zstd_level, int coder, StreamList *out)
 {
@@ -98,7 +103,9 @@ static int push_group(const LossyLatents *lat, const int *order, const uint8_t *
     uint8_t *ac = NULL;
     size_t ac_size = 0;
     if (*fmt >= FMT_BIN_INT8 && coder != LATENT_CODER_ZSTD) {
-        int err = latent_ac_encode(planes, n, lat->h, lat->w, &ac, &ac_size);
+        int err = coder == LATENT_CODER_RANGE4
+                    ? latent_ac4_encode(planes, n, lat->h, lat->w, &ac, &ac_size)
+                    : latent_ac_encode(planes, n, lat->h, lat->w, &ac, &ac_size);
         if (err < 0) {
             free(planes);
             return err;
@@ -137,13 +144,13 @@ static int push_group(const LossyLatents *lat, const int *order, const uint8_t *
         }
     }
     free(planes);
-    if (ac && (coder == LATENT_CODER_RANGE
+    if (ac && (coder == LATENT_CODER_RANGE || coder == LATENT_CODER_RANGE4
                || ac_size + ZSTD_FRAME_COST < zstd_size(flags, flags_size, zstd_level)
                                                   + zstd_size(values, values_size, zstd_level)
                                                   + TABLE_ENTRY)) {
         free(flags);
         free(values);
-        *fmt = FMT_RANGE;
+        *fmt = coder == LATENT_CODER_RANGE4 ? FMT_RANGE4 : FMT_RANGE;
         /* Range-coder output is incompressible: zstd stores it. */
         return streams_push(out, STREAM_LOSSY_LATENTS, ac, ac_size, 1) < 0 ? LAT_ERR_LIMIT_EXCEEDED
                                                                            : 0;
@@ -272,8 +279,11 @@ int lossy_latents_to_streams_opt(const LossyLatents *lat, int zstd_level,
             ? LAT_ERR_LIMIT_EXCEEDED : 0;
     for (int g = 1; g <= groups && !err; g++) {
         err = push_group(lat, order, code, g, &fmt[g - 1], zstd_level, opt->coder, out);
+        /* Older decoders refuse the range-coded formats by the version. */
         if (fmt[g - 1] == FMT_RANGE)
-            params[0] = PARAMS_VERSION_RANGE;   /* older decoders refuse it by version */
+            params[0] = PARAMS_VERSION_RANGE5;
+        else if (fmt[g - 1] == FMT_RANGE4 && params[0] != PARAMS_VERSION_RANGE5)
+            params[0] = PARAMS_VERSION_RANGE;
     }
     free(order);
     return err;
@@ -300,9 +310,10 @@ int lossy_streams_to_latents(const StreamList *in, int channels, uint32_t lh, ui
     if (!params || params->size < PARAMS_FIXED)
         return LAT_ERR_STREAM_CORRUPT;
     const uint8_t *p = params->data;
-    if (p[0] != PARAMS_VERSION && p[0] != PARAMS_VERSION_RANGE)
+    if (p[0] < PARAMS_VERSION || p[0] > PARAMS_VERSION_RANGE5)
         return LAT_ERR_UNSUPPORTED_VERSION;
-    const int max_fmt = p[0] == PARAMS_VERSION_RANGE ? FMT_RANGE : FMT_BIN_INT16;
+    const int max_fmt = p[0] == PARAMS_VERSION_RANGE5 ? FMT_RANGE
+                      : p[0] == PARAMS_VERSION_RANGE ? FMT_RANGE4 : FMT_BIN_INT16;
     const int quality = p[1], C = (int)get_u16(p + 2), groups = p[12], flags = p[13];
     if (quality > 100 || C != channels || C < 1 || get_u32(p + 4) != lh || get_u32(p + 8) != lw
         || groups > LOSSY_MAX_GROUPS || (flags & ~FLAG_ORDER) || p[14] || p[15])
@@ -351,7 +362,7 @@ int lossy_streams_to_latents(const StreamList *in, int channels, uint32_t lh, ui
      * ceil(count/8) with zero padding bits, values popcount*width. */
     for (int g = 0; g < groups && !err; g++) {
         const size_t width = (fmt[g] == FMT_INT8 || fmt[g] == FMT_BIN_INT8) ? 1 : 2;
-        if (fmt[g] == FMT_RANGE) {
+        if (is_range(fmt[g])) {
             continue;   /* checked by its decoder */
         } else if (fmt[g] >= FMT_BIN_INT8) {
             const Stream *fs = lat_streams[first[g]], *vs = lat_streams[first[g] + 1];
@@ -380,20 +391,22 @@ int lossy_streams_to_latents(const StreamList *in, int channels, uint32_t lh, ui
     if (!err && !planes)
         err = LAT_ERR_OUT_OF_MEMORY;
     for (int g = 0; g < groups && !err; g++) {
-        if (fmt[g] != FMT_RANGE)
+        if (!is_range(fmt[g]))
             continue;
         int n = 0;
         for (int k = 0; k < C; k++)
             if (code[order[k]] == g + 1)
                 planes[n++] = out->q + (size_t)order[k] * hw;
         const Stream *st = lat_streams[first[g]];
-        err = latent_ac_decode(st->data, st->size, planes, n, (int)lh, (int)lw);
+        err = fmt[g] == FMT_RANGE
+                ? latent_ac_decode(st->data, st->size, planes, n, (int)lh, (int)lw)
+                : latent_ac4_decode(st->data, st->size, planes, n, (int)lh, (int)lw);
     }
     free(planes);
     size_t at[LOSSY_MAX_GROUPS] = {0}, vat[LOSSY_MAX_GROUPS] = {0};
     for (int k = 0; k < C && !err; k++) {
         const int c = order[k];
-        if (!code[c] || fmt[code[c] - 1] == FMT_RANGE)
+        if (!code[c] || is_range(fmt[code[c] - 1]))
             continue;
         const int g = code[c] - 1;
         const int binarized = fmt[g] >= FMT_BIN_INT8;

@@ -24,7 +24,10 @@ typedef struct LatentCodingOptions {
     int raw;      /* 1: raw int8/int16 groups instead of binarized */
     int coder;    /* LATENT_CODER_*: which form the (non-raw) groups take */
 } LatentCodingOptions;
-enum { LATENT_CODER_AUTO = 0, LATENT_CODER_ZSTD = 1, LATENT_CODER_RANGE = 2 };
+/* AUTO: the smaller of zstd and the range coder (format 5); RANGE4: the
+ * older range-coded format 4, only to test that such files still decode. */
+enum { LATENT_CODER_AUTO = 0, LATENT_CODER_ZSTD = 1, LATENT_CODER_RANGE = 2,
+       LATENT_CODER_RANGE4 = 3 };
 int lossy_latents_to_streams_opt(const LossyLatents *lat, int zstd_level,
                                  const LatentCodingOptions *opt, StreamList *out);
 

@@ -3,7 +3,10 @@
 
 #include <stdlib.h>
 
-#define PROB_BITS 12
+#define PROB_BITS 12      /* RcBit */
+#define PROB2_BITS 15     /* RcBit2 */
+#define FAST_SHIFT 6
+#define SLOW_SHIFT 8
 #define TOP (1u << 24)
 
 static void adapt(RcBit *c, int bit)
@@ -17,6 +20,34 @@ static void adapt(RcBit *c, int bit)
     else
         c->p0 = (uint16_t)(c->p0 + (((1u << PROB_BITS) - c->p0) >> shift));
 }
+
+/* One estimate of an RcBit2 moves 1/2^shift of the way to the bit; it
+ * stays within 1..32767 (the step never reaches the distance). */
+static uint16_t adapt15(uint16_t p0, int bit, int shift)
+{
+    if (bit)
+        return (uint16_t)(p0 - (p0 >> shift));
+    return (uint16_t)(p0 + (((1u << PROB2_BITS) - p0) >> shift));
+}
+
+/* floor(log2(n + 2)) capped at max: early updates weigh like a running
+ * average, later ones decay geometrically. */
+static int count_shift(int n, int max)
+{
+    const int s = 31 - __builtin_clz((unsigned)n + 2u);
+    return s < max ? s : max;
+}
+
+static void adapt2(RcBit2 *c, int bit)
+{
+    c->fast = adapt15(c->fast, bit, count_shift(c->n, FAST_SHIFT));
+    c->slow = adapt15(c->slow, bit, count_shift(c->n, SLOW_SHIFT));
+    if (c->n < 255)
+        c->n++;
+}
+
+/* The coded probability: the mean of the two estimates (1..32767). */
+static uint32_t p0_of(const RcBit2 *c) { return ((uint32_t)c->fast + c->slow) >> 1; }
 
 void rc_enc_init(RcEncoder *e)
 {
@@ -63,9 +94,10 @@ static void shift_low(RcEncoder *e)
     e->low = (e->low & 0x00FFFFFFu) << 8;
 }
 
-static void encode(RcEncoder *e, uint32_t p0, int bit)
+/* p0 is in units of 1/2^bits. */
+static void encode(RcEncoder *e, uint32_t p0, int bits, int bit)
 {
-    const uint32_t bound = (e->range >> PROB_BITS) * p0;
+    const uint32_t bound = (e->range >> bits) * p0;
     if (bit) {
         e->low += bound;
         e->range -= bound;
@@ -80,11 +112,17 @@ static void encode(RcEncoder *e, uint32_t p0, int bit)
 
 void rc_enc_bit(RcEncoder *e, RcBit *ctx, int bit)
 {
-    encode(e, ctx->p0, bit);
+    encode(e, ctx->p0, PROB_BITS, bit);
     adapt(ctx, bit);
 }
 
-void rc_enc_bypass(RcEncoder *e, int bit) { encode(e, 1u << (PROB_BITS - 1), bit); }
+void rc_enc_bit2(RcEncoder *e, RcBit2 *ctx, int bit)
+{
+    encode(e, p0_of(ctx), PROB2_BITS, bit);
+    adapt2(ctx, bit);
+}
+
+void rc_enc_bypass(RcEncoder *e, int bit) { encode(e, 1u << (PROB_BITS - 1), PROB_BITS, bit); }
 
 int rc_enc_finish(RcEncoder *e, uint8_t **out, size_t *size)
 {
@@ -125,9 +163,9 @@ int rc_dec_init(RcDecoder *d, const uint8_t *data, size_t size)
     return 0;
 }
 
-static int decode(RcDecoder *d, uint32_t p0)
+static int decode(RcDecoder *d, uint32_t p0, int bits)
 {
-    const uint32_t bound = (d->range >> PROB_BITS) * p0;
+    const uint32_t bound = (d->range >> bits) * p0;
     int bit;
     if (d->code < bound) {
         d->range = bound;
@@ -146,11 +184,18 @@ static int decode(RcDecoder *d, uint32_t p0)
 
 int rc_dec_bit(RcDecoder *d, RcBit *ctx)
 {
-    const int bit = decode(d, ctx->p0);
+    const int bit = decode(d, ctx->p0, PROB_BITS);
     adapt(ctx, bit);
     return bit;
 }
 
-int rc_dec_bypass(RcDecoder *d) { return decode(d, 1u << (PROB_BITS - 1)); }
+int rc_dec_bit2(RcDecoder *d, RcBit2 *ctx)
+{
+    const int bit = decode(d, p0_of(ctx), PROB2_BITS);
+    adapt2(ctx, bit);
+    return bit;
+}
+
+int rc_dec_bypass(RcDecoder *d) { return decode(d, 1u << (PROB_BITS - 1), PROB_BITS); }
 
 int rc_dec_finish(const RcDecoder *d) { return (!d->overrun && d->pos == d->size) ? 0 : -1; }

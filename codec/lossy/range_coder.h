@@ -1,11 +1,16 @@
 /* A binary adaptive range coder (the LZMA construction: 32-bit range,
- * carry propagation through a cached byte, 12-bit probabilities). Integer
- * only, so encoder and decoder agree on every machine. docs/FORMAT.md
- * section 4.3 specifies it bit for bit.
+ * carry propagation through a cached byte). Integer only, so encoder and
+ * decoder agree on every machine. docs/FORMAT.md section 4.3 specifies it
+ * bit for bit.
  *
- * A context is an RcBit: the probability that the next bit is 0, in units
- * of 1/4096 (always 1..4095), and an update count that makes a new context
- * adapt fast (shift 2, 3, 4, then 5). */
+ * Two kinds of context:
+ * - RcBit (latent group format 4): the probability that the next bit is 0,
+ *   in units of 1/4096 (always 1..4095), and an update count that makes a
+ *   new context adapt fast (shift 2, 3, 4, then 5).
+ * - RcBit2 (format 5): two estimates of that probability in units of
+ *   1/32768, one adapting fast (shift up to 6) and one slowly (up to 8);
+ *   a bit is coded with their mean. The shift grows with the update count
+ *   as floor(log2(n + 2)), so a new context learns like a running average. */
 #ifndef LAT_LOSSY_RANGE_CODER_H
 #define LAT_LOSSY_RANGE_CODER_H
 #include <stddef.h>
@@ -16,6 +21,12 @@ typedef struct RcBit {
     uint8_t n;
 } RcBit;
 #define RC_BIT_INIT {2048, 0}
+
+typedef struct RcBit2 {
+    uint16_t fast, slow;    /* probability of 0, 1..32767 of 32768 */
+    uint8_t n;              /* updates so far, stops at 255 */
+} RcBit2;
+#define RC_BIT2_INIT {16384, 16384, 0}
 
 typedef struct RcEncoder {
     uint64_t low;
@@ -29,6 +40,7 @@ typedef struct RcEncoder {
 
 void rc_enc_init(RcEncoder *e);
 void rc_enc_bit(RcEncoder *e, RcBit *ctx, int bit);
+void rc_enc_bit2(RcEncoder *e, RcBit2 *ctx, int bit);
 void rc_enc_bypass(RcEncoder *e, int bit);   /* probability 1/2, no context */
 /* Flushes; on success *out (malloc'd, owned by the caller) and *size hold
  * the coded bytes. Returns 0 or -1 (out of memory; nothing to free). */
@@ -45,6 +57,7 @@ typedef struct RcDecoder {
  * 5 bytes or first byte non-zero). */
 int rc_dec_init(RcDecoder *d, const uint8_t *data, size_t size);
 int rc_dec_bit(RcDecoder *d, RcBit *ctx);
+int rc_dec_bit2(RcDecoder *d, RcBit2 *ctx);
 int rc_dec_bypass(RcDecoder *d);
 /* A valid stream is consumed exactly: 0, else -1. */
 int rc_dec_finish(const RcDecoder *d);
