@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/bytes.h"
+#include "common/checksum.h"
 #include "lat.h"
 #include "lossy/lossy.h"
 #include "lossy/lossy_latents.h"
@@ -67,8 +68,46 @@ static void corrupt_and_decode(const StreamList *sl, int channels)
     free(copy);
 }
 
+/* The range-coded group formats are frozen: integer-only latents (no
+ * libm, the same on every machine) must code to the bytes recorded when
+ * each format was defined. A change here breaks every file written. */
+static void frozen_bitstreams(void)
+{
+    static const struct {
+        int coder;
+        uint32_t crc;
+    } want[] = {{LATENT_CODER_RANGE4, 0xc5d47cb3u}, {LATENT_CODER_RANGE, 0xa8e12123u}};
+    Rng rng;
+    rng_seed(&rng, 77);
+    LossyLatents l = {.c = 10, .h = 9, .w = 11, .quality = 63};
+    const size_t hw = (size_t)l.h * l.w;
+    l.q = calloc((size_t)l.c * hw, sizeof(int32_t));
+    for (int c = 0; c < l.c; c++)
+        for (size_t i = 0; c % 5 != 2 && i < hw; i++) {
+            const uint32_t r = rng_u32(&rng);
+            const int32_t mag = r % 5 == 0 ? (int32_t)(r >> 8) % (3 + 4 * c) : (r % 3 == 0);
+            l.q[c * hw + i] = r & 0x80000000u ? -mag : mag;
+        }
+    l.q[3 * hw + 7] = 1000;   /* past the unary bins: the Exp-Golomb escape */
+    for (size_t k = 0; k < sizeof want / sizeof *want; k++) {
+        StreamList sl = {0};
+        LatentCodingOptions o = {1, 0, 0, want[k].coder};
+        CHECK(lossy_latents_to_streams_opt(&l, 1, &o, &sl) == 0 && sl.count == 2, "frozen encode");
+        uint32_t crc = 0;
+        for (uint32_t i = 0; i < sl.count; i++)
+            crc = crc32_update(crc, sl.s[i].data, sl.s[i].size);
+        printf("coder %d: %u bytes of latents, crc %08x\n", want[k].coder,
+               sl.count == 2 ? (unsigned)sl.s[1].size : 0u, crc);
+        CHECK(crc == want[k].crc, "coder %d bitstream changed: crc %08x, recorded %08x",
+              want[k].coder, crc, want[k].crc);
+        streams_free(&sl);
+    }
+    free(l.q);
+}
+
 int main(void)
 {
+    frozen_bitstreams();
     Rng rng;
     rng_seed(&rng, 5);
     LossyLatents lat;
