@@ -41,9 +41,7 @@ static void usage(FILE *f)
         "                           for a resume whose optimizer state restarts)\n"
         "  --lambdas a,b,...        rate-distortion lambdas, one per level\n"
         "                           (default 0.0018,0.0035,0.0067,0.013,0.025,0.0483,0.0932)\n"
-        "  --N n --M m              network widths (default 64, 96); with --resume, an M\n"
-        "                           above the model's adds latent channels (the old ones\n"
-        "                           keep their weights; optimizer state restarts)\n"
+        "  --N n --M m              network widths (default 64, 96)\n"
         "  --id ID                  model id stored in the file (default photo-fNmM-v1)\n"
         "  --resume FILE            continue from a checkpoint or model file\n"
         "  --checkpoint-every K     (default 500)\n"
@@ -296,7 +294,7 @@ int cmd_train(int argc, char **argv)
     int ndirs = 0, threads = 2, val_count = 3, auto_threads = 0;
     long steps = 100000, ck_every = 500, val_every = 1000, log_every = 50, snap_every = 5000;
     double time_limit_min = 0;
-    int lambdas_given = 0, nm_given = 0, m_given = 0;
+    int lambdas_given = 0, nm_given = 0;
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -340,7 +338,7 @@ int cmd_train(int argc, char **argv)
             nm_given = 1;
         } else if (OPT("--M")) {
             cfg.m = atoi(v);
-            m_given = 1;
+            nm_given = 1;
         } else if (OPT("--id")) {
             id = v;
         } else if (OPT("--resume")) {
@@ -392,8 +390,6 @@ int cmd_train(int argc, char **argv)
     else
         snprintf(cfg.model_id, sizeof cfg.model_id, "photo-f%dm%d-v1", cfg.n, cfg.m);
     cfg.threads = threads;
-    if (resume_path && m_given)
-        cfg.widen_m = cfg.m;
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
 
@@ -407,16 +403,15 @@ int cmd_train(int argc, char **argv)
     int e = trainer_new(&t, &cfg, resume, resume_size);
     free(resume);
     if (e < 0) {
-        fprintf(stderr, "lat train: cannot start%s%s: %s%s\n", resume_path ? " from " : "",
-                resume_path ? resume_path : "", lat_strerror(e),
-                cfg.widen_m ? " (--M can only add latent channels, up to 1024)" : "");
+        fprintf(stderr, "lat train: cannot start%s%s: %s\n", resume_path ? " from " : "",
+                resume_path ? resume_path : "", lat_strerror(e));
         return 1;
     }
     int n, m, levels;
     float lambdas[TRAIN_MAX_LEVELS];
     trainer_arch(t, &n, &m, &levels, lambdas);
     if (resume_path && (lambdas_given || nm_given))
-        fprintf(stderr, "lat train: note: --N/--lambdas are taken from %s\n", resume_path);
+        fprintf(stderr, "lat train: note: --N/--M/--lambdas are taken from %s\n", resume_path);
     if (resume_path && !id)
         snprintf(cfg.model_id, sizeof cfg.model_id, "photo-f%dm%d-v1", n, m);
 

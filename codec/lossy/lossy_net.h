@@ -64,15 +64,6 @@ double lossy_net_prior_at(const LossyNet *net, double pos, int k, int *prior_cha
 int lossy_net_split_prior(LossyNet *net);
 void lossy_net_free(LossyNet *net);
 
-/* Gives the network m (> net->m) latent channels, keeping everything it
- * has learned: the old channels' weights, gains and priors are copied; new
- * analysis filters get the usual random init, their synthesis filters a
- * tenth of it (the widened model starts close to the old one), their gains
- * the level's mean and their priors a copy of the level's most zero-peaked
- * prior; training decides what the new channels carry. Returns 0 or -1 (bad m or out of
- * memory; net unchanged). */
-int lossy_net_widen_latents(LossyNet *net, int m, Rng *rng);
-
 /* One parameter tensor in file order: name, shape and storage. */
 typedef struct NetTensor {
     char name[16];

@@ -41,8 +41,6 @@ typedef struct TrainConfig {
                                  0 (default): noisy latents, as in Balle et al. */
     long warmup;              /* lr ramps up linearly over this run's first
                                  warmup steps (fresh optimizer state); 0: none */
-    int widen_m;              /* resuming: > 0 gives the model this many latent
-                                 channels (lossy_net_widen_latents); 0 keeps them */
     int per_level_prior;      /* 1 (default): one prior per level (a shared-prior
                                  model being resumed is split); 0: one shared prior */
     uint64_t seed;

@@ -202,16 +202,6 @@ int trainer_new(Trainer **out, const TrainConfig *cfg, const uint8_t *resume, si
         }
         t->step = (long)steps;
         t->start_step = t->step;
-        if (cfg->widen_m > 0 && cfg->widen_m != t->net.m) {
-            /* The optimizer moments no longer match the shapes: Adam restarts. */
-            model_opt_state_free(&opt);
-            memset(&opt, 0, sizeof opt);
-            if (lossy_net_widen_latents(&t->net, cfg->widen_m, &t->rng) < 0) {
-                lossy_net_free(&t->net);
-                free(t);
-                return LAT_ERR_INVALID_ARGUMENT;
-            }
-        }
         /* Continue the same random stream no matter where we resume. */
         rng_seed(&t->rng, cfg->seed ^ (steps * 0x9E3779B97F4A7C15ull));
     } else {
