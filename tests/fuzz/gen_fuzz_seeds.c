@@ -23,6 +23,7 @@
 #include "common/checksum.h"
 #include "container/container.h"
 #include "lossy/lossy.h"
+#include "lossy/lossy_latents.h"
 #include "lossy/lossy_net.h"
 #include "lossy/model_file.h"
 #include "nn/nn.h"
@@ -54,13 +55,13 @@ static uint8_t *read_file(const char *path, size_t *size)
 }
 
 static void model(const char *sub, const char *name, const char *id, int n, int m, int levels,
-                  uint64_t seed, int with_opt)
+                  int prior_sets, uint64_t seed, int with_opt)
 {
     LossyNet net;
     Rng rng;
     rng_seed(&rng, seed);
     float lambdas[4] = {0.002f, 0.01f, 0.05f, 0.2f};
-    if (lossy_net_init(&net, n, m, levels, lambdas, levels, &rng) < 0)
+    if (lossy_net_init(&net, n, m, levels, lambdas, prior_sets, &rng) < 0)
         exit(1);
     ModelOptState opt = {0};
     if (with_opt) {
@@ -264,6 +265,57 @@ static void hostile_vectors(const LatHeader *lossy)
     free(f);
 }
 
+/* LATS seeds with range-coded latent groups (formats 5 and 4) for the tiny
+ * model: its own latents quantize to 0, so these are synthetic, small
+ * integers with a few large ones (the Exp-Golomb escape), in 1 or 2 groups,
+ * with and without a channel order. */
+static void range_coded_seeds(int channels)
+{
+    static const int dims[][2] = {{48, 32}, {40, 24}, {20, 13}, {64, 64}};
+    Rng rng;
+    rng_seed(&rng, 3);
+    for (int d = 0; d < 4; d++)
+        for (int coder = LATENT_CODER_RANGE; coder <= LATENT_CODER_RANGE4; coder++)
+            for (int spread = 1; spread <= 9; spread += 4) {
+                const int w = dims[d][0], h = dims[d][1];
+                LossyLatents l = {.c = channels, .h = (h + 15) / 16, .w = (w + 15) / 16,
+                                  .quality = 20 * d};
+                const size_t n = (size_t)channels * l.h * l.w;
+                l.q = calloc(n, sizeof(int32_t));
+                for (size_t i = 0; i < n; i++)
+                    if (rng_u32(&rng) % 3 == 0)
+                        l.q[i] = (int32_t)(rng_u32(&rng) % (2 * spread + 1)) - spread;
+                if (spread > 5)
+                    l.q[0] = 700;
+                StreamList sl = {0};
+                LatentCodingOptions o = {1 + d % 2, d % 2, 0, coder};
+                if (!l.q || lossy_latents_to_streams_opt(&l, 1, &o, &sl) < 0)
+                    exit(1);
+                static uint8_t rec[13 + 2 * (3 + 65535)];
+                memcpy(rec, "LATS", 4);
+                rec[4] = LAT_MODE_LOSSY;
+                rec[5] = 3;
+                rec[6] = 8;
+                rec[7] = (uint8_t)l.quality;
+                put_u16(rec + 8, (uint32_t)w);
+                put_u16(rec + 10, (uint32_t)h);
+                rec[12] = 0;
+                size_t pos = 13;
+                for (uint32_t i = 0; i < sl.count && i < 2; i++) {
+                    rec[pos] = sl.s[i].type == STREAM_LOSSY_PARAMS ? 5 : 6;   /* fuzz_decode.c */
+                    put_u16(rec + pos + 1, (uint32_t)sl.s[i].size);
+                    memcpy(rec + pos + 3, sl.s[i].data, sl.s[i].size);
+                    pos += 3 + sl.s[i].size;
+                }
+                char name[64];
+                snprintf(name, sizeof name, "lats-lossy-range%d-%dx%d-s%d",
+                         coder == LATENT_CODER_RANGE ? 5 : 4, w, h, spread);
+                write_file("decode", name, rec, pos);
+                streams_free(&sl);
+                free(l.q);
+            }
+}
+
 static void lossy_seed(LatContext *c, const char *name, uint32_t w, uint32_t h, uint32_t ch,
                        uint32_t depth)
 {
@@ -297,9 +349,12 @@ int main(int argc, char **argv)
         return 2;
     }
     tv = argv[1];
-    model("", "tiny.latm", "fuzz-tiny", 4, 4, 2, 7, 0);
-    model("model", "checkpoint-n3m5.latm", "fuzz-ckpt", 3, 5, 1, 8, 1);
-    model("model", "n2m2-l4.latm", "fuzz-l4", 2, 2, 4, 9, 0);
+    /* Architecture 1 (one shared prior) for the files made before
+     * architecture 2, whose hashes the other seeds and vectors record. */
+    model("", "tiny.latm", "fuzz-tiny", 4, 4, 2, 1, 7, 0);
+    model("model", "checkpoint-n3m5.latm", "fuzz-ckpt", 3, 5, 1, 1, 8, 1);
+    model("model", "n2m2-l4.latm", "fuzz-l4", 2, 2, 4, 1, 9, 0);
+    model("model", "n2m2-l4-arch2.latm", "fuzz-l4", 2, 2, 4, 4, 9, 0);
 
     char path[4096];
     snprintf(path, sizeof path, "%s/fuzz-corpus/tiny.latm", tv);
@@ -338,6 +393,7 @@ int main(int argc, char **argv)
         h.quality = 70;
         snprintf(h.model_id, sizeof h.model_id, "%s", lossy_model_id(m));
         h.model_hash = lossy_model_hash(m);
+        const int tiny_m = lossy_model_channels(m);
         lossy_model_free(m);
         free(mfile);
         size_t size;
@@ -345,6 +401,7 @@ int main(int argc, char **argv)
         write_file("decode", "lossy-handmade-rgb-33x20.lat", file, size);
         lats_seed("lats-lossy-handmade-rgb-33x20", file, size);
         free(file);
+        range_coded_seeds(tiny_m);
         hostile_vectors(&h);
     }
 
