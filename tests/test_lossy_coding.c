@@ -25,6 +25,7 @@ static void synthetic_latents(LossyLatents *l, Rng *rng)
     l->h = 5;
     l->w = 7;
     l->quality = 42;
+    l->level = 300;   /* 1.17 levels */
     const size_t hw = (size_t)l->h * l->w;
     l->q = calloc((size_t)l->c * hw, sizeof(int32_t));
     for (int c = 0; c < l->c; c++) {
@@ -70,13 +71,14 @@ static void corrupt_and_decode(const StreamList *sl, int channels)
 
 /* The range-coded group formats are frozen: integer-only latents (no
  * libm, the same on every machine) must code to the bytes recorded when
- * each format was defined. A change here breaks every file written. */
+ * each format was defined (the latent stream; the params stream has its
+ * own version). A change here breaks every file written. */
 static void frozen_bitstreams(void)
 {
     static const struct {
         int coder;
         uint32_t crc;
-    } want[] = {{LATENT_CODER_RANGE4, 0xc5d47cb3u}, {LATENT_CODER_RANGE, 0xa8e12123u}};
+    } want[] = {{LATENT_CODER_RANGE4, 0x1ce348d2u}, {LATENT_CODER_RANGE, 0x2d33d5f3u}};
     Rng rng;
     rng_seed(&rng, 77);
     LossyLatents l = {.c = 10, .h = 9, .w = 11, .quality = 63};
@@ -93,9 +95,7 @@ static void frozen_bitstreams(void)
         StreamList sl = {0};
         LatentCodingOptions o = {1, 0, 0, want[k].coder};
         CHECK(lossy_latents_to_streams_opt(&l, 1, &o, &sl) == 0 && sl.count == 2, "frozen encode");
-        uint32_t crc = 0;
-        for (uint32_t i = 0; i < sl.count; i++)
-            crc = crc32_update(crc, sl.s[i].data, sl.s[i].size);
+        const uint32_t crc = sl.count == 2 ? crc32_update(0, sl.s[1].data, sl.s[1].size) : 0;
         printf("coder %d: %u bytes of latents, crc %08x\n", want[k].coder,
                sl.count == 2 ? (unsigned)sl.s[1].size : 0u, crc);
         CHECK(crc == want[k].crc, "coder %d bitstream changed: crc %08x, recorded %08x",
@@ -126,10 +126,8 @@ int main(void)
                     const int range = !raw && coder != LATENT_CODER_ZSTD;
                     const int per_group = raw || range ? 1 : 2;
                     CHECK(sl->count == 1 + (uint32_t)(groups * per_group), "stream count %u", sl->count);
-                    /* The params version names the newest group format used. */
-                    const int version = !range ? 1 : (coder == LATENT_CODER_RANGE ? 3 : 2);
-                    CHECK(sl->s[0].data[0] == version, "params version %d, expected %d",
-                          sl->s[0].data[0], version);
+                    CHECK(sl->s[0].data[0] == 4, "params version %d, expected 4",
+                          sl->s[0].data[0]);
                     CHECK(lossy_streams_to_latents(sl, lat.c, 5, 7, &b2) == 0
                           && memcmp(b2.q, lat.q, total * sizeof(int32_t)) == 0,
                           "layout groups %d order %d raw %d coder %d does not round trip", groups,
@@ -172,17 +170,34 @@ int main(void)
          * old for a group's format is corrupt. */
         uint8_t *version = &rl->s[0].data[0];
         const uint8_t saved = *version;
-        *version = 4;
+        *version = 5;
         CHECK(lossy_streams_to_latents(rl, lat.c, 5, 7, &back) == LAT_ERR_UNSUPPORTED_VERSION,
-              "params version 4 not refused as unsupported");
+              "params version 5 not refused as unsupported");
         *version = 0;
         CHECK(lossy_streams_to_latents(rl, lat.c, 5, 7, &back) == LAT_ERR_UNSUPPORTED_VERSION,
               "params version 0 not refused as unsupported");
-        *version = (uint8_t)(saved - 1);
+        *version = 1;
         CHECK(lossy_streams_to_latents(rl, lat.c, 5, 7, &back) == LAT_ERR_STREAM_CORRUPT,
-              "group format %d accepted with params version %d", saved + 2, saved - 1);
-        *version = saved;
+              "range-coded group accepted with params version 1");
+        /* Version 3 files have no level position: bytes 14-15 must be 0,
+         * and the decoder then takes the position from the quality. */
+        *version = 3;
+        CHECK(lossy_streams_to_latents(rl, lat.c, 5, 7, &back) == LAT_ERR_STREAM_CORRUPT,
+              "version 3 with a level position accepted");
+        uint8_t *pos = &rl->s[0].data[14];
+        const uint8_t pos0 = pos[0], pos1 = pos[1];
+        pos[0] = pos[1] = 0;
         CHECK(lossy_streams_to_latents(rl, lat.c, 5, 7, &back) == 0
+              && back.level == LOSSY_LEVEL_OF_QUALITY, "version 3 level");
+        lossy_latents_free(&back);
+        *version = 4;
+        put_u16(pos, (uint32_t)(uint16_t)(int16_t)(LOSSY_MIN_LEVEL_POSITION * LOSSY_LEVEL_UNIT - 1));
+        CHECK(lossy_streams_to_latents(rl, lat.c, 5, 7, &back) == LAT_ERR_STREAM_CORRUPT,
+              "level position below the minimum accepted");
+        pos[0] = pos0;
+        pos[1] = pos1;
+        *version = saved;
+        CHECK(lossy_streams_to_latents(rl, lat.c, 5, 7, &back) == 0 && back.level == lat.level
               && memcmp(back.q, lat.q, total * sizeof(int32_t)) == 0, "range-coded round trip");
         lossy_latents_free(&back);
         streams_free(rl);
@@ -238,6 +253,13 @@ int main(void)
         CHECK(lossy_synthesize(m, &a, W, H, 3, out2) == 0 && memcmp(out, out2, W * H * 3) == 0,
               "decode == synthesize(analyze)");
         CHECK(lossy_decode(m, sl, W, H, 1, out) == 0, "gray decode");
+        /* q spans two extrapolated levels below level 0 up to the top. */
+        CHECK(a.level == lossy_quality_level(m, q) && a.level == (int)lround((-2 + 3 * q / 100.0) * 256)
+              && back.level == a.level, "level position of q=%d: %d", q, a.level);
+        /* A position above the model's top level is refused. */
+        uint8_t *lp = sl->s[0].data + 14;
+        put_u16(lp, (uint32_t)(uint16_t)(int16_t)(lossy_model_levels(m) - 1) * 256 + 1);
+        CHECK(lossy_decode(m, sl, W, H, 3, out) == LAT_ERR_STREAM_CORRUPT, "level above the top");
         lossy_latents_free(&back);
         lossy_latents_free(&a);
         streams_free(sl);

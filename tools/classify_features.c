@@ -130,7 +130,9 @@ static int synthesize_one(void *ctx, size_t i)
     if (q32 && px) {
         for (size_t k = 0; k < j->per; k++)
             q32[k] = b->q[i * j->per + k];
-        LossyLatents lat = {(int)b->c, (int)b->h, (int)b->w, b->quality, q32};
+        /* A .latb holds latents made at its quality's level position. */
+        LossyLatents lat = {.c = (int)b->c, .h = (int)b->h, .w = (int)b->w, .quality = b->quality,
+                            .level = lossy_quality_level(j->model, b->quality), .q = q32};
         e = lossy_synthesize(j->model, &lat, b->width, b->height, b->channels, px);
     }
     if (e >= 0) {

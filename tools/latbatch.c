@@ -1,8 +1,9 @@
-/* .latb batch files, version 1 (see latbatch.h). Little-endian:
+/* .latb batch files, version 2 (see latbatch.h). Little-endian:
  *
  *   offset size  field
  *   0      8     magic 0x89 'L' 'A' 'T' 'B' '\r' '\n' 0x1a
- *   8      4     u32 version (1)
+ *   8      4     u32 version (2; version 1 files, whose quality meant
+ *                 another level position, are refused)
  *   12     4     u32 count              images
  *   16     12    u32 width, height, channels   of the source images
  *   28     4     u32 quality            0..100

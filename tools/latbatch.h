@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define LATB_VERSION 1
+#define LATB_VERSION 2   /* 2: quality maps to levels as in .lat params version 4 */
 #define LATB_HEADER_SIZE 104
 #define LATB_MAX_COUNT (1u << 24)
 #define LATB_MAX_PER_IMAGE (1u << 20)     /* c*h*w */

@@ -17,10 +17,12 @@
 #include "lossy/latent_ac.h"
 #include "lossy/lossy.h"
 #include "lossy/lossy_latents.h"
+#include "lossy/lossy_net.h"
 
 #define PARAMS_VERSION 1
 #define PARAMS_VERSION_RANGE 2   /* may use group format 4 */
 #define PARAMS_VERSION_RANGE5 3  /* may use group formats 4 and 5 */
+#define PARAMS_VERSION_LEVEL 4   /* formats 0..5, and the level position in bytes 14-15 */
 #define PARAMS_FIXED 16            /* bytes before the channel order */
 #define FLAG_ORDER 1u              /* params flag: explicit channel order */
 enum { FMT_INT8 = 0, FMT_INT16 = 1, FMT_BIN_INT8 = 2, FMT_BIN_INT16 = 3, FMT_RANGE4 = 4,
@@ -176,7 +178,9 @@ int lossy_latents_to_streams_opt(const LossyLatents *lat, int zstd_level,
 {
     const int C = lat->c;
     const size_t hw = (size_t)lat->h * lat->w;
-    if (C < 1 || C > 65535 || hw == 0 || lat->quality < 0 || lat->quality > 100)
+    if (C < 1 || C > 65535 || hw == 0 || lat->quality < 0 || lat->quality > 100
+        || lat->level < LOSSY_MIN_LEVEL_POSITION * LOSSY_LEVEL_UNIT
+        || lat->level > (LOSSY_MAX_LEVELS - 1) * LOSSY_LEVEL_UNIT)
         return LAT_ERR_INVALID_ARGUMENT;
     Ranked *rank = malloc(sizeof *rank * (size_t)C);
     int *order = malloc(sizeof *order * (size_t)C);
@@ -253,13 +257,14 @@ int lossy_latents_to_streams_opt(const LossyLatents *lat, int zstd_level,
     uint8_t *fmt = p;
     p += groups;
     /* The params stream goes first: push it now, fill the formats below. */
-    params[0] = PARAMS_VERSION;
+    params[0] = PARAMS_VERSION_LEVEL;
     params[1] = (uint8_t)lat->quality;
     put_u16(params + 2, (uint32_t)C);
     put_u32(params + 4, (uint32_t)lat->h);
     put_u32(params + 8, (uint32_t)lat->w);
     params[12] = (uint8_t)groups;
     params[13] = sorted ? FLAG_ORDER : 0;
+    put_u16(params + 14, (uint32_t)(uint16_t)(int16_t)lat->level);
     for (int g = 1; g <= groups; g++) {
         int32_t lo = 0, hi = 0;
         for (int c = 0; c < C; c++)
@@ -279,11 +284,6 @@ int lossy_latents_to_streams_opt(const LossyLatents *lat, int zstd_level,
             ? LAT_ERR_LIMIT_EXCEEDED : 0;
     for (int g = 1; g <= groups && !err; g++) {
         err = push_group(lat, order, code, g, &fmt[g - 1], zstd_level, opt->coder, out);
-        /* Older decoders refuse the range-coded formats by the version. */
-        if (fmt[g - 1] == FMT_RANGE)
-            params[0] = PARAMS_VERSION_RANGE5;
-        else if (fmt[g - 1] == FMT_RANGE4 && params[0] != PARAMS_VERSION_RANGE5)
-            params[0] = PARAMS_VERSION_RANGE;
     }
     free(order);
     return err;
@@ -310,13 +310,18 @@ int lossy_streams_to_latents(const StreamList *in, int channels, uint32_t lh, ui
     if (!params || params->size < PARAMS_FIXED)
         return LAT_ERR_STREAM_CORRUPT;
     const uint8_t *p = params->data;
-    if (p[0] < PARAMS_VERSION || p[0] > PARAMS_VERSION_RANGE5)
+    if (p[0] < PARAMS_VERSION || p[0] > PARAMS_VERSION_LEVEL)
         return LAT_ERR_UNSUPPORTED_VERSION;
-    const int max_fmt = p[0] == PARAMS_VERSION_RANGE5 ? FMT_RANGE
+    const int max_fmt = p[0] >= PARAMS_VERSION_RANGE5 ? FMT_RANGE
                       : p[0] == PARAMS_VERSION_RANGE ? FMT_RANGE4 : FMT_BIN_INT16;
+    /* Version 4 records the level position; before, the quality implied it. */
+    const int level = p[0] == PARAMS_VERSION_LEVEL ? (int)(int16_t)get_u16(p + 14)
+                                                   : LOSSY_LEVEL_OF_QUALITY;
     const int quality = p[1], C = (int)get_u16(p + 2), groups = p[12], flags = p[13];
     if (quality > 100 || C != channels || C < 1 || get_u32(p + 4) != lh || get_u32(p + 8) != lw
-        || groups > LOSSY_MAX_GROUPS || (flags & ~FLAG_ORDER) || p[14] || p[15])
+        || groups > LOSSY_MAX_GROUPS || (flags & ~FLAG_ORDER)
+        || (level == LOSSY_LEVEL_OF_QUALITY ? p[14] || p[15]
+                                            : level < LOSSY_MIN_LEVEL_POSITION * LOSSY_LEVEL_UNIT))
         return LAT_ERR_STREAM_CORRUPT;
     const size_t order_size = (flags & FLAG_ORDER) ? (size_t)C * order_bytes(C) : 0;
     if (params->size != PARAMS_FIXED + order_size + (size_t)C + (size_t)groups)
@@ -438,6 +443,7 @@ int lossy_streams_to_latents(const StreamList *in, int channels, uint32_t lh, ui
     out->h = (int)lh;
     out->w = (int)lw;
     out->quality = quality;
+    out->level = level;
     return 0;
 }
 
@@ -447,8 +453,15 @@ int lossy_decode_latents(const LossyModel *m, const StreamList *in, uint32_t wid
     memset(out, 0, sizeof *out);
     if (!m || !in || width == 0 || height == 0)
         return LAT_ERR_INVALID_ARGUMENT;
-    return lossy_streams_to_latents(in, lossy_model_channels(m), (height + 15) / 16,
-                                    (width + 15) / 16, out);
+    int err = lossy_streams_to_latents(in, lossy_model_channels(m), (height + 15) / 16,
+                                       (width + 15) / 16, out);
+    if (!err && out->level != LOSSY_LEVEL_OF_QUALITY
+        && out->level > (lossy_model_levels(m) - 1) * LOSSY_LEVEL_UNIT) {
+        lossy_latents_free(out);
+        memset(out, 0, sizeof *out);
+        return LAT_ERR_STREAM_CORRUPT;   /* above the model's highest level */
+    }
+    return err;
 }
 
 int lossy_encode(const LossyModel *m, const uint8_t *pixels, uint32_t width, uint32_t height,

@@ -33,12 +33,20 @@ int lossy_decode(const LossyModel *m, const StreamList *in, uint32_t width,
 /* Quantized latents of one image: y_hat = round(g_a(x) * gain), channel-major
  * [c][h][w], values clamped to [-LOSSY_Q_MAX, LOSSY_Q_MAX]. */
 #define LOSSY_Q_MAX 32767
+/* Level positions are stored in 1/256 of a level (docs/FORMAT.md 4). */
+#define LOSSY_LEVEL_UNIT 256
+#define LOSSY_LEVEL_OF_QUALITY (-32768)
 typedef struct LossyLatents {
     int c, h, w;          /* M, ceil(H/16), ceil(W/16) */
     int quality;
+    int level;            /* rate-level position in 1/LOSSY_LEVEL_UNIT levels, or
+                             LOSSY_LEVEL_OF_QUALITY (files before params version 4:
+                             the position follows from the quality) */
     int32_t *q;           /* c*h*w values, malloc'd */
 } LossyLatents;
 void lossy_latents_free(LossyLatents *l);
+/* The level position (1/LOSSY_LEVEL_UNIT levels) the encoder gives quality q. */
+int lossy_quality_level(const LossyModel *m, int quality);
 
 /* Analysis: image (channels 1 or 3, 8-bit interleaved) -> latents at a
  * quality. The image is edge-replicated to a multiple of 16. */

@@ -147,6 +147,23 @@ typedef struct TileOut {
 } TileOut;
 typedef void (*TileSink)(void *ctx, const TileOut *t);
 
+int lossy_quality_level(const LossyModel *m, int quality)
+{
+    return (int)lround(lossy_level_position(m->net.levels, quality) * LOSSY_LEVEL_UNIT);
+}
+
+/* The level position of lat for m's gains; -1 when it is outside what the
+ * model can decode (a corrupt or foreign file). */
+static int latents_position(const LossyModel *m, const LossyLatents *lat, double *pos)
+{
+    if (lat->level == LOSSY_LEVEL_OF_QUALITY) {
+        *pos = lossy_level_position_v1(m->net.levels, lat->quality);
+        return 0;
+    }
+    *pos = (double)lat->level / LOSSY_LEVEL_UNIT;
+    return *pos >= LOSSY_MIN_LEVEL_POSITION && *pos <= m->net.levels - 1 ? 0 : -1;
+}
+
 /* Runs g_s tile by tile and hands each tile's interior to sink, so that no
  * full-image float buffer exists (issue 7: bounded decoder memory). */
 static int synthesize_tiles(const LossyModel *m, const LossyLatents *lat, int tile,
@@ -158,8 +175,11 @@ static int synthesize_tiles(const LossyModel *m, const LossyLatents *lat, int ti
     float *g = malloc(sizeof(float) * (size_t)M), *ig = malloc(sizeof(float) * (size_t)M);
     LossyWork work = {0};
     int err = (!yt || !xt || !g || !ig) ? LAT_ERR_OUT_OF_MEMORY : 0;
+    double pos;
+    if (!err && latents_position(m, lat, &pos) < 0)
+        err = LAT_ERR_STREAM_CORRUPT;
     if (!err)
-        lossy_net_gains(&m->net, lossy_level_position(m->net.levels, lat->quality), g, ig);
+        lossy_net_gains(&m->net, pos, g, ig);
     const size_t hw = (size_t)lh * lw;
     for (int r0 = 0; r0 < lh && !err; r0 += TR)
         for (int c0 = 0; c0 < lw && !err; c0 += TC) {
@@ -257,7 +277,10 @@ int lossy_analyze(const LossyModel *m, const uint8_t *pixels, uint32_t width, ui
     if (!err && !(out->q = malloc(sizeof(int32_t) * M * hw)))
         err = LAT_ERR_OUT_OF_MEMORY;
     if (!err) {
-        lossy_net_gains(&m->net, lossy_level_position(m->net.levels, quality), g, ig);
+        /* The file records the position, rounded to its unit, and the
+         * gains come from the recorded value as a decoder sees it. */
+        out->level = lossy_quality_level(m, quality);
+        lossy_net_gains(&m->net, (double)out->level / LOSSY_LEVEL_UNIT, g, ig);
         out->c = M;
         out->h = y->h;
         out->w = y->w;
@@ -291,8 +314,10 @@ int lossy_synthesize(const LossyModel *m, const LossyLatents *lat, uint32_t widt
 double lossy_channel_ideal_bits(const LossyModel *m, const LossyLatents *lat, int channel)
 {
     int pk;
-    const double s = lossy_net_prior_at(&m->net, lossy_level_position(m->net.levels, lat->quality),
-                                        channel, &pk);
+    double pos;
+    if (latents_position(m, lat, &pos) < 0)
+        return NAN;
+    const double s = lossy_net_prior_at(&m->net, pos, channel, &pk);
     const size_t hw = (size_t)lat->h * lat->w;
     double bits = 0;
     float buf[256];

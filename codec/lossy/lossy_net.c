@@ -122,7 +122,11 @@ void lossy_net_tensors(LossyNet *net, NetTensor t[LOSSY_TENSORS])
 
 double lossy_net_prior_at(const LossyNet *net, double pos, int k, int *prior_channel)
 {
-    const int level = (int)lround(pos);
+    int level = (int)lround(pos);
+    if (level < 0)
+        level = 0;
+    if (level > net->levels - 1)
+        level = net->levels - 1;
     *prior_channel = lossy_prior_channel(net, level, k);
     if (net->prior_sets == 1 || pos == level)
         return 1.0;
@@ -165,23 +169,29 @@ size_t lossy_net_param_count(LossyNet *net)
     return n;
 }
 
+static int clamp_quality(int q) { return q < 0 ? 0 : (q > 100 ? 100 : q); }
+
 double lossy_level_position(int levels, int quality)
 {
-    if (quality < 0)
-        quality = 0;
-    if (quality > 100)
-        quality = 100;
-    return (double)(levels - 1) * quality / 100.0;
+    const double lo = levels >= 2 ? -LOSSY_EXTRAPOLATED_LEVELS : 0;
+    return lo + ((double)(levels - 1) - lo) * clamp_quality(quality) / 100.0;
+}
+
+double lossy_level_position_v1(int levels, int quality)
+{
+    return (double)(levels - 1) * clamp_quality(quality) / 100.0;
 }
 
 void lossy_net_gains(const LossyNet *net, double pos, float *g, float *ig)
 {
     const int m = net->m;
-    if (pos < 0)
-        pos = 0;
+    if (pos < LOSSY_MIN_LEVEL_POSITION)
+        pos = LOSSY_MIN_LEVEL_POSITION;
     if (pos > net->levels - 1)
         pos = net->levels - 1;
     int a = (int)floor(pos);
+    if (a < 0)
+        a = 0;   /* below level 0: extrapolate along levels 0..1 (t < 0) */
     if (a >= net->levels - 1)
         a = net->levels > 1 ? net->levels - 2 : 0;
     const int b = net->levels > 1 ? a + 1 : a;

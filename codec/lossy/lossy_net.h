@@ -78,10 +78,18 @@ typedef struct NetTensor {
 void lossy_net_tensors(LossyNet *net, NetTensor t[LOSSY_TENSORS]);
 size_t lossy_net_param_count(LossyNet *net);
 
-/* Continuous level position for quality q in [0, 100] (FORMAT.md 4). */
+/* Below the lowest trained level, gains extrapolate this far at most. */
+#define LOSSY_MIN_LEVEL_POSITION (-4)
+/* Level position the encoder uses for quality q in [0, 100]: q = 0 is
+ * LOSSY_EXTRAPOLATED_LEVELS below the lowest trained level (models with at
+ * least 2 levels), q = 100 the highest (FORMAT.md 4). */
+#define LOSSY_EXTRAPOLATED_LEVELS 2
 double lossy_level_position(int levels, int quality);
+/* The position files before params version 4 imply: (levels - 1) q / 100. */
+double lossy_level_position_v1(int levels, int quality);
 /* Encoder gains g[m] and decoder gains ig[m] at a continuous level position
- * (log-linear interpolation between adjacent levels). */
+ * in [LOSSY_MIN_LEVEL_POSITION, levels - 1] (log-linear interpolation
+ * between adjacent levels, extrapolation from levels 0 and 1 below 0). */
 void lossy_net_gains(const LossyNet *net, double pos, float *g, float *ig);
 
 /* What inference calls reuse from one call to the next (e.g. the tiles of
