@@ -256,8 +256,16 @@ int main(void)
         /* q spans two extrapolated levels below level 0 up to the top. */
         CHECK(a.level == lossy_quality_level(m, q) && a.level == (int)lround((-2 + 3 * q / 100.0) * 256)
               && back.level == a.level, "level position of q=%d: %d", q, a.level);
-        /* A position above the model's top level is refused. */
+        /* A version-3 file (no position) decodes at (L - 1) q / 100. */
+        sl->s[0].data[0] = 3;
         uint8_t *lp = sl->s[0].data + 14;
+        lp[0] = lp[1] = 0;
+        LossyLatents v1 = a;
+        v1.level = (int)lround(lossy_level_position_v1(lossy_model_levels(m), q) * 256);
+        CHECK(lossy_decode(m, sl, W, H, 3, out) == 0 && lossy_synthesize(m, &v1, W, H, 3, out2) == 0
+              && memcmp(out, out2, W * H * 3) == 0, "version-3 decode at q=%d", q);
+        sl->s[0].data[0] = 4;
+        /* A position above the model's top level is refused. */
         put_u16(lp, (uint32_t)(uint16_t)(int16_t)(lossy_model_levels(m) - 1) * 256 + 1);
         CHECK(lossy_decode(m, sl, W, H, 3, out) == LAT_ERR_STREAM_CORRUPT, "level above the top");
         lossy_latents_free(&back);
