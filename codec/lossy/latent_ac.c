@@ -187,28 +187,52 @@ static void encode_plane(RcEncoder *e, Contexts *cx, Activity *a, const int32_t 
         }
 }
 
+/* What encoder and decoder keep across the channels of a group. */
+typedef struct GroupState {
+    Contexts *cx;
+    Activity a;
+} GroupState;
+
+static void group_free(GroupState *gs)
+{
+    free(gs->cx);
+    activity_free(&gs->a);
+}
+
+static int group_init(GroupState *gs, int h, int w)
+{
+    gs->cx = malloc(sizeof *gs->cx);
+    if (activity_init(&gs->a, (size_t)h * w) < 0 || !gs->cx) {
+        group_free(gs);
+        return LAT_ERR_OUT_OF_MEMORY;
+    }
+    contexts_init(gs->cx);
+    return 0;
+}
+
+/* Before channel k: contexts carried over, activity levels of the channels
+ * coded so far. */
+static void group_next_channel(GroupState *gs, int k)
+{
+    if (k > 0) {
+        contexts_carry(gs->cx);
+        activity_levels(&gs->a);
+    }
+}
+
 int latent_ac_encode(const int32_t *const *planes, int n, int h, int w, uint8_t **out,
                      size_t *size)
 {
-    Contexts *cx = malloc(sizeof *cx);
-    Activity a;
-    if (activity_init(&a, (size_t)h * w) < 0 || !cx) {
-        free(cx);
-        activity_free(&a);
+    GroupState gs;
+    if (group_init(&gs, h, w) < 0)
         return LAT_ERR_OUT_OF_MEMORY;
-    }
-    contexts_init(cx);
     RcEncoder e;
     rc_enc_init(&e);
     for (int k = 0; k < n; k++) {
-        if (k > 0) {
-            contexts_carry(cx);
-            activity_levels(&a);
-        }
-        encode_plane(&e, cx, &a, planes[k], h, w);
+        group_next_channel(&gs, k);
+        encode_plane(&e, gs.cx, &gs.a, planes[k], h, w);
     }
-    free(cx);
-    activity_free(&a);
+    group_free(&gs);
     return rc_enc_finish(&e, out, size) < 0 ? LAT_ERR_OUT_OF_MEMORY : 0;
 }
 
@@ -264,24 +288,15 @@ int latent_ac_decode(const uint8_t *data, size_t size, int32_t *const *planes, i
     RcDecoder d;
     if (rc_dec_init(&d, data, size) < 0)
         return LAT_ERR_STREAM_CORRUPT;
-    Contexts *cx = malloc(sizeof *cx);
-    Activity a;
-    if (activity_init(&a, (size_t)h * w) < 0 || !cx) {
-        free(cx);
-        activity_free(&a);
+    GroupState gs;
+    if (group_init(&gs, h, w) < 0)
         return LAT_ERR_OUT_OF_MEMORY;
-    }
-    contexts_init(cx);
     int err = 0;
     for (int k = 0; k < n && !err; k++) {
-        if (k > 0) {
-            contexts_carry(cx);
-            activity_levels(&a);
-        }
-        err = decode_plane(&d, cx, &a, planes[k], h, w);
+        group_next_channel(&gs, k);
+        err = decode_plane(&d, gs.cx, &gs.a, planes[k], h, w);
     }
-    free(cx);
-    activity_free(&a);
+    group_free(&gs);
     if (!err && rc_dec_finish(&d) < 0)
         err = LAT_ERR_STREAM_CORRUPT;
     return err;

@@ -455,11 +455,11 @@ int lossy_decode_latents(const LossyModel *m, const StreamList *in, uint32_t wid
         return LAT_ERR_INVALID_ARGUMENT;
     int err = lossy_streams_to_latents(in, lossy_model_channels(m), (height + 15) / 16,
                                        (width + 15) / 16, out);
-    if (!err && out->level != LOSSY_LEVEL_OF_QUALITY
-        && out->level > (lossy_model_levels(m) - 1) * LOSSY_LEVEL_UNIT) {
+    double pos;
+    if (!err && lossy_latents_position(m, out, &pos) < 0) {
         lossy_latents_free(out);
         memset(out, 0, sizeof *out);
-        return LAT_ERR_STREAM_CORRUPT;   /* above the model's highest level */
+        return LAT_ERR_STREAM_CORRUPT;   /* a level position the model does not have */
     }
     return err;
 }

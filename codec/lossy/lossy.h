@@ -47,6 +47,10 @@ typedef struct LossyLatents {
 void lossy_latents_free(LossyLatents *l);
 /* The level position (1/LOSSY_LEVEL_UNIT levels) the encoder gives quality q. */
 int lossy_quality_level(const LossyModel *m, int quality);
+/* The level position of lat's gains under m (levels, may be fractional or
+ * negative); -1 when m cannot decode it (outside [LOSSY_MIN_LEVEL_POSITION,
+ * levels - 1]: a corrupt or foreign file). */
+int lossy_latents_position(const LossyModel *m, const LossyLatents *lat, double *pos);
 
 /* Analysis: image (channels 1 or 3, 8-bit interleaved) -> latents at a
  * quality. The image is edge-replicated to a multiple of 16. */

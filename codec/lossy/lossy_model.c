@@ -152,9 +152,7 @@ int lossy_quality_level(const LossyModel *m, int quality)
     return (int)lround(lossy_level_position(m->net.levels, quality) * LOSSY_LEVEL_UNIT);
 }
 
-/* The level position of lat for m's gains; -1 when it is outside what the
- * model can decode (a corrupt or foreign file). */
-static int latents_position(const LossyModel *m, const LossyLatents *lat, double *pos)
+int lossy_latents_position(const LossyModel *m, const LossyLatents *lat, double *pos)
 {
     if (lat->level == LOSSY_LEVEL_OF_QUALITY) {
         *pos = lossy_level_position_v1(m->net.levels, lat->quality);
@@ -176,7 +174,7 @@ static int synthesize_tiles(const LossyModel *m, const LossyLatents *lat, int ti
     LossyWork work = {0};
     int err = (!yt || !xt || !g || !ig) ? LAT_ERR_OUT_OF_MEMORY : 0;
     double pos;
-    if (!err && latents_position(m, lat, &pos) < 0)
+    if (!err && lossy_latents_position(m, lat, &pos) < 0)
         err = LAT_ERR_STREAM_CORRUPT;
     if (!err)
         lossy_net_gains(&m->net, pos, g, ig);
@@ -315,7 +313,7 @@ double lossy_channel_ideal_bits(const LossyModel *m, const LossyLatents *lat, in
 {
     int pk;
     double pos;
-    if (latents_position(m, lat, &pos) < 0)
+    if (lossy_latents_position(m, lat, &pos) < 0)
         return NAN;
     const double s = lossy_net_prior_at(&m->net, pos, channel, &pk);
     const size_t hw = (size_t)lat->h * lat->w;
