@@ -1,5 +1,5 @@
 /* Metrics of `lat bench` against hand-computed cases:
- * - PSNR of a known MSE (tools/metrics.c);
+ * - PSNR of a known MSE (tools/imageio/metrics.c);
  * - MS-SSIM: identical images give 1; two flat images give the closed form
  *   l^w5 (no structure, so every cs term is 1); a noisy perturbation matches
  *   a direct double-precision implementation written here (2-D window sums,

@@ -1,6 +1,6 @@
 /* The trainer of the lossy model (never used by the decoder).
  *
- * Usage (tools/cmd_train.c):
+ * Usage (tools/cli/cmd_train.c):
  *   TrainConfig cfg; train_default_config(&cfg); ...adjust...
  *   Trainer *t; trainer_new(&t, &cfg, resume_bytes_or_NULL, size);
  *   trainer_add_image(t, rgb, w, h, is_validation);  // for each photo

@@ -1,9 +1,9 @@
-/* Internals of `lat classify` (tools/cmd_classify.c dispatches to
+/* Internals of `lat classify` (tools/cli/cmd_classify.c dispatches to
  * classify_encode.c, classify_features.c and classify_bench.c). See
  * docs/CLASSIFY.md for the commands, storage forms and measurements.
  *
  * Storage of an encoded image set ("data"):
- *   - a .latb batch file (tools/latbatch.h): one file, latents of all images;
+ *   - a .latb batch file (latbatch.h): one file, latents of all images;
  *   - a directory of per-image files NNNNNN.lat (standard .lat files, via the
  *     public API) or NNNNNN.png, numbered from 000000 with no gaps.
  * Image i of a set always has label i of the matching IDX label file. */
