@@ -11,7 +11,8 @@
  *
  * Images are copied in (8-bit RGB interleaved) together with a few
  * downscaled copies; each step draws a minibatch of random crops from
- * random (image, scale) copies with random horizontal flips and a random
+ * random photos (in proportion to their pixel count) and scale copies
+ * (uniformly) with random horizontal flips and a random
  * rate level per sample. Loss per sample: bpp + lambda_level * 255^2 * MSE
  * (rate estimated with additive uniform noise under the prior; the decoder
  * sees the same noisy latents, or with cfg.ste round(y*g)*ig with a

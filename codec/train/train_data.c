@@ -24,7 +24,45 @@ int image_set_add(ImageSet *s, const uint8_t *rgb, int w, int h)
     s->img[s->count].h = h;
     s->img[s->count].rgb = copy;
     s->count++;
+    if (s->groups > 0)
+        s->group[s->groups - 1].copies++;
     return 0;
+}
+
+int image_set_begin_group(ImageSet *s, uint64_t pixels)
+{
+    if (s->groups == s->group_cap) {
+        int cap = s->group_cap ? 2 * s->group_cap : 16;
+        ImageGroup *n = realloc(s->group, sizeof *n * (size_t)cap);
+        if (!n)
+            return -1;
+        s->group = n;
+        s->group_cap = cap;
+    }
+    const uint64_t before = s->groups > 0 ? s->group[s->groups - 1].cum_pixels : 0;
+    s->group[s->groups++] = (ImageGroup){.first = s->count, .copies = 0, .cum_pixels = before + pixels};
+    return 0;
+}
+
+void image_set_end_group(ImageSet *s)
+{
+    if (s->groups > 0 && s->group[s->groups - 1].copies == 0)
+        s->groups--;
+}
+
+const TrainImage *image_set_pick(const ImageSet *s, uint64_t r64, uint32_t r32)
+{
+    const uint64_t at = r64 % s->group[s->groups - 1].cum_pixels;
+    int lo = 0, hi = s->groups - 1;   /* first group whose cum_pixels > at */
+    while (lo < hi) {
+        const int mid = lo + (hi - lo) / 2;
+        if (s->group[mid].cum_pixels > at)
+            hi = mid;
+        else
+            lo = mid + 1;
+    }
+    const ImageGroup *g = &s->group[lo];
+    return &s->img[g->first + (int)(r32 % (uint32_t)g->copies)];
 }
 
 void image_set_free(ImageSet *s)
@@ -32,6 +70,7 @@ void image_set_free(ImageSet *s)
     for (int i = 0; i < s->count; i++)
         free(s->img[i].rgb);
     free(s->img);
+    free(s->group);
     memset(s, 0, sizeof *s);
 }
 

@@ -10,13 +10,32 @@ typedef struct TrainImage {
     uint8_t *rgb;    /* interleaved, owned */
 } TrainImage;
 
+/* The scale copies of one photo: img[first .. first + copies - 1]. */
+typedef struct ImageGroup {
+    int first, copies;
+    uint64_t cum_pixels;   /* pixels of the originals of groups 0 .. this one */
+} ImageGroup;
+
 typedef struct ImageSet {
     TrainImage *img;
     int count, cap;
+    ImageGroup *group;     /* only where image_set_begin_group was used */
+    int groups, group_cap;
 } ImageSet;
 
-/* Appends a copy of rgb (w x h). Returns 0 or -1 (out of memory). */
+/* Appends a copy of rgb (w x h) to the current group, if any. Returns 0 or
+ * -1 (out of memory). */
 int image_set_add(ImageSet *s, const uint8_t *rgb, int w, int h);
+/* Starts a group (the next images added are scale copies of one photo of
+ * pixels pixels). Returns 0 or -1 (out of memory). */
+int image_set_begin_group(ImageSet *s, uint64_t pixels);
+/* Drops the last group when it holds no image. */
+void image_set_end_group(ImageSet *s);
+/* The image a draw picks: a group with probability proportional to its
+ * photo's pixel count (so a photo gives crops in proportion to its area,
+ * and small photos do not dominate), then one of its copies uniformly.
+ * r64 and r32: uniform random integers. Needs at least one non-empty group. */
+const TrainImage *image_set_pick(const ImageSet *s, uint64_t r64, uint32_t r32);
 void image_set_free(ImageSet *s);
 
 /* Antialiased downscale (separable tent filter whose support widens with

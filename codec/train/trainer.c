@@ -259,8 +259,12 @@ int trainer_add_image(Trainer *t, const uint8_t *rgb, int width, int height, int
     const int crop = t->cfg.crop;
     if (width < crop || height < crop)
         return 1;
-    if (image_set_add(&t->train, rgb, width, height) < 0)
+    if (image_set_begin_group(&t->train, (uint64_t)width * height) < 0)
         return LAT_ERR_OUT_OF_MEMORY;
+    if (image_set_add(&t->train, rgb, width, height) < 0) {
+        image_set_end_group(&t->train);
+        return LAT_ERR_OUT_OF_MEMORY;
+    }
     t->train_originals++;
     /* Downscaled copies, evenly spaced in [min_scale, 1). */
     for (int k = 1; k < t->cfg.scale_copies; k++) {
@@ -316,7 +320,8 @@ static void sample_batch(Trainer *t)
     const int b = t->cfg.batch, c = t->cfg.crop;
     const size_t per = (size_t)3 * c * c;
     for (int s = 0; s < b; s++) {
-        const TrainImage *im = &t->train.img[rng_u32(&t->rng) % (uint32_t)t->train.count];
+        const uint64_t hi = rng_u32(&t->rng), r64 = hi << 32 | rng_u32(&t->rng);
+        const TrainImage *im = image_set_pick(&t->train, r64, rng_u32(&t->rng));
         int x0 = (int)(rng_u32(&t->rng) % (uint32_t)(im->w - c + 1));
         int y0 = (int)(rng_u32(&t->rng) % (uint32_t)(im->h - c + 1));
         int flip = (int)(rng_u32(&t->rng) & 1);
