@@ -69,20 +69,24 @@ static void layer_out_shape(const Layer *l, const Tensor *x, int *c, int *h, int
 
 static void layer_forward(const Layer *l, const Tensor *x, Tensor *y, int fast, NnScratch *s)
 {
+    int err;
     switch (l->kind) {
-    case L_CONV: fast ? conv2d_forward(&l->conv, x, y, s) : conv2d_forward_ref(&l->conv, x, y); break;
-    case L_DECONV: fast ? deconv2d_forward(&l->deconv, x, y, s) : deconv2d_forward_ref(&l->deconv, x, y); break;
-    default: fast ? gdn_forward(&l->gdn, x, y, s) : gdn_forward_ref(&l->gdn, x, y); break;
+    case L_CONV: err = fast ? conv2d_forward(&l->conv, x, y, s) : conv2d_forward_ref(&l->conv, x, y); break;
+    case L_DECONV: err = fast ? deconv2d_forward(&l->deconv, x, y, s) : deconv2d_forward_ref(&l->deconv, x, y); break;
+    default: err = fast ? gdn_forward(&l->gdn, x, y, s) : gdn_forward_ref(&l->gdn, x, y); break;
     }
+    CHECK_ERR(err, 0);
 }
 
 static void layer_backward(Layer *l, const Tensor *x, const Tensor *dy, Tensor *dx, int fast, NnScratch *s)
 {
+    int err;
     switch (l->kind) {
-    case L_CONV: fast ? conv2d_backward(&l->conv, x, dy, dx, s) : conv2d_backward_ref(&l->conv, x, dy, dx); break;
-    case L_DECONV: fast ? deconv2d_backward(&l->deconv, x, dy, dx, s) : deconv2d_backward_ref(&l->deconv, x, dy, dx); break;
-    default: fast ? gdn_backward(&l->gdn, x, dy, dx, s) : gdn_backward_ref(&l->gdn, x, dy, dx); break;
+    case L_CONV: err = fast ? conv2d_backward(&l->conv, x, dy, dx, s) : conv2d_backward_ref(&l->conv, x, dy, dx); break;
+    case L_DECONV: err = fast ? deconv2d_backward(&l->deconv, x, dy, dx, s) : deconv2d_backward_ref(&l->deconv, x, dy, dx); break;
+    default: err = fast ? gdn_backward(&l->gdn, x, dy, dx, s) : gdn_backward_ref(&l->gdn, x, dy, dx); break;
     }
+    CHECK_ERR(err, 0);
 }
 
 static int layer_params(Layer *l, Param **out)
@@ -94,12 +98,15 @@ static int layer_params(Layer *l, Param **out)
     }
 }
 
+/* Allocates the gradients on first use (layers are created without them). */
 static void zero_grads(Layer *l)
 {
     Param *p[2];
     int np = layer_params(l, p);
-    for (int i = 0; i < np; i++)
+    for (int i = 0; i < np; i++) {
+        if (param_alloc_grad(p[i]) < 0) { printf("out of memory\n"); exit(1); }
         memset(p[i]->g, 0, p[i]->n * sizeof(float));
+    }
 }
 
 /* Fast vs reference: forward output, dx and parameter gradients. */
@@ -306,20 +313,55 @@ static void check_gdn(void)
     /* Lower bound: below the bound, the gradient passes only when descent
      * raises the value (gradient w.r.t. the value is negative). */
     Gdn g;
-    gdn_init(&g, 1, 0);
+    CHECK(gdn_init(&g, 1, 0) == 0 && gdn_alloc_grads(&g) == 0);
     g.gamma_raw.v[0] = 0.0f;   /* below sqrt(2^-36) */
     Tensor *x = tensor_new(1, 1, 1, 1), *dy = tensor_new(1, 1, 1, 1);
     x->data[0] = 1.0f;
     dy->data[0] = 1.0f;        /* GDN: dL/dgamma = -x^3/2 n^-3/2 dy < 0: passes */
-    gdn_backward_ref(&g, x, dy, NULL);
+    CHECK_ERR(gdn_backward_ref(&g, x, dy, NULL), 0);
     CHECK_MSG(g.gamma_raw.g[0] != 0.0f, "gdn bound: descent-raising gradient was blocked");
     g.gamma_raw.g[0] = 0.0f;
     dy->data[0] = -1.0f;       /* would push gamma lower: blocked */
-    gdn_backward_ref(&g, x, dy, NULL);
+    CHECK_ERR(gdn_backward_ref(&g, x, dy, NULL), 0);
     CHECK_MSG(g.gamma_raw.g[0] == 0.0f, "gdn bound: lowering gradient passed (%g)",
               g.gamma_raw.g[0]);
     tensor_free(x); tensor_free(dy);
     gdn_free(&g);
+}
+
+/* Bad arguments and shapes are errors, not aborts; inference layers have no
+ * gradients (a failed allocation: tests/test_oom.c). */
+static void check_errors(void)
+{
+    Conv2d c;
+    Deconv2d d;
+    Gdn g;
+    CHECK(conv2d_init(&c, 0, 4, 3, 1, 1, &g_rng) == -1);
+    CHECK(deconv2d_init(&d, 2, 2, 5, 2, 2, 2, &g_rng) == -1);   /* out_pad >= stride */
+    CHECK(gdn_init(&g, 0, 0) == -1);
+    CHECK(tensor_new(-1, 1, 1, 1) == NULL);
+    CHECK(conv2d_init(&c, 3, 4, 3, 1, 1, &g_rng) == 0);
+    CHECK(deconv2d_init(&d, 4, 3, 5, 2, 2, 1, &g_rng) == 0);
+    CHECK(gdn_init(&g, 4, 1) == 0);
+    CHECK_MSG(!c.w.g && !c.b.g && !d.w.g && !g.beta_raw.g && !g.gamma_raw.g,
+              "a layer allocated gradients before training asked for them");
+    NnScratch s = { 0 };
+    Tensor *x = rand_tensor(1, 3, 8, 8), *y = tensor_new(1, 4, 8, 8);
+    Tensor *bad = tensor_new(1, 5, 8, 8), *up = tensor_new(1, 3, 16, 16);
+    CHECK_ERR(conv2d_forward(&c, x, y, &s), 0);
+    CHECK_ERR(conv2d_forward(&c, x, bad, &s), NN_ERR_SHAPE);
+    CHECK_ERR(conv2d_forward(&c, y, y, &s), NN_ERR_SHAPE);
+    CHECK_ERR(conv2d_forward_ref(&c, x, bad), NN_ERR_SHAPE);
+    CHECK_ERR(deconv2d_forward(&d, y, up, &s), 0);
+    CHECK_ERR(deconv2d_forward(&d, y, x, &s), NN_ERR_SHAPE);
+    CHECK_ERR(gdn_forward(&g, y, bad, &s), NN_ERR_SHAPE);
+    CHECK_ERR(gdn_forward(&g, y, y, &s), 0);
+    CHECK(conv2d_alloc_grads(&c) == 0);
+    CHECK_ERR(conv2d_backward(&c, x, y, bad, &s), NN_ERR_SHAPE);
+    CHECK_ERR(conv2d_backward(&c, x, y, NULL, &s), 0);
+    tensor_free(x); tensor_free(y); tensor_free(bad); tensor_free(up);
+    conv2d_free(&c); deconv2d_free(&d); gdn_free(&g);
+    nn_scratch_free(&s);
 }
 
 static void check_adam(void)
@@ -424,9 +466,12 @@ static void bench(void)
     Conv2d c;
     Deconv2d d;
     Gdn g;
-    conv2d_init(&c, 128, 128, 5, 2, 2, &g_rng);
-    deconv2d_init(&d, 128, 128, 5, 2, 2, 1, &g_rng);
-    gdn_init(&g, 128, 0);
+    if (conv2d_init(&c, 128, 128, 5, 2, 2, &g_rng) || conv2d_alloc_grads(&c)
+        || deconv2d_init(&d, 128, 128, 5, 2, 2, 1, &g_rng) || deconv2d_alloc_grads(&d)
+        || gdn_init(&g, 128, 0) || gdn_alloc_grads(&g)) {
+        printf("out of memory\n");
+        return;
+    }
     Tensor *x = rand_tensor(1, 128, 128, 128), *y = tensor_new(1, 128, 64, 64);
     Tensor *dx = tensor_new(1, 128, 128, 128), *z = tensor_new(1, 128, 128, 128);
     Tensor *dy64 = tensor_new(1, 128, 64, 64);
@@ -441,15 +486,17 @@ static void bench(void)
         double best = 1e30;
         for (int r = 0; r < 3; r++) {
             double t0 = now_s();
+            int err;
             switch (ops[i].op) {
-            case 0: conv2d_forward(&c, x, y, &s); break;
-            case 1: conv2d_backward(&c, x, y, dx, &s); break;
-            case 2: deconv2d_forward(&d, y, z, &s); break;
-            case 3: deconv2d_backward(&d, y, z, dy64, &s); break;
-            case 4: gdn_forward(&g, x, z, &s); break;
-            default: gdn_backward(&g, x, z, dx, &s); break;
+            case 0: err = conv2d_forward(&c, x, y, &s); break;
+            case 1: err = conv2d_backward(&c, x, y, dx, &s); break;
+            case 2: err = deconv2d_forward(&d, y, z, &s); break;
+            case 3: err = deconv2d_backward(&d, y, z, dy64, &s); break;
+            case 4: err = gdn_forward(&g, x, z, &s); break;
+            default: err = gdn_backward(&g, x, z, dx, &s); break;
             }
             double t = now_s() - t0;
+            CHECK_ERR(err, 0);
             if (t < best) best = t;
         }
         printf("%-36s %8.2f ms %7.1f GFLOP/s\n", ops[i].name, best * 1e3, ops[i].flop / best * 1e-9);
@@ -470,6 +517,7 @@ int main(int argc, char **argv)
     check_conv();
     check_deconv();
     check_gdn();
+    check_errors();
     check_adam();
     if (!check_failures)
         printf("checknn: all checks passed\n");

@@ -19,7 +19,8 @@ int main(void)
     Rng rng;
     rng_seed(&rng, 7);
     Prior p;
-    if (prior_init(&p, 3, &rng) < 0)
+    if (prior_init(&p, 3, &rng) < 0 || param_alloc_grad(&p.matrices) < 0
+        || param_alloc_grad(&p.biases) < 0 || param_alloc_grad(&p.factors) < 0)
         return 1;
     /* Move away from the symmetric init so every parameter matters. */
     for (size_t i = 0; i < p.matrices.n; i++)

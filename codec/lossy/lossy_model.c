@@ -9,6 +9,12 @@
 #include "lossy/lossy_model.h"
 #include "lossy/model_file.h"
 
+/* The LatError of an NN_ERR_* (a shape error is a bug of ours). */
+static int lat_error_of_nn(int nn_err)
+{
+    return nn_err == 0 ? 0 : nn_err == NN_ERR_NOMEM ? LAT_ERR_OUT_OF_MEMORY : LAT_ERR_INTERNAL;
+}
+
 int lossy_model_load(const uint8_t *data, size_t size, LossyModel **out)
 {
     *out = NULL;
@@ -122,10 +128,8 @@ int lossy_analysis_float(const LossyModel *m, const uint8_t *pixels, uint32_t wi
                             px[channels == 3 ? k : 0] * (1.0f / 255.0f);
                 }
             }
-            if (lossy_net_analysis(&m->net, x, yt, &work) < 0) {
-                err = LAT_ERR_OUT_OF_MEMORY;
+            if ((err = lat_error_of_nn(lossy_net_analysis(&m->net, x, yt, &work))) < 0)
                 break;
-            }
             for (int k = 0; k < M; k++)
                 for (int r = r0; r < r1; r++)
                     memcpy(y->data + ((size_t)k * lh + r) * lw + c0,
@@ -193,10 +197,8 @@ static int synthesize_tiles(const LossyModel *m, const LossyLatents *lat, int ti
                     for (int c = 0; c < tw; c++)
                         yt->data[((size_t)k * th + r) * tw + c] =
                             (float)lat->q[k * hw + (size_t)(tr0 + r) * lw + tc0 + c] * ig[k];
-            if (lossy_net_synthesis(&m->net, yt, xt, &work) < 0) {
-                err = LAT_ERR_OUT_OF_MEMORY;
+            if ((err = lat_error_of_nn(lossy_net_synthesis(&m->net, yt, xt, &work))) < 0)
                 break;
-            }
             const TileOut t = {xt, 16 * tr0, 16 * tc0, 16 * r0, 16 * r1, 16 * c0, 16 * c1};
             sink(ctx, &t);
         }

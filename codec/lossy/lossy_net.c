@@ -227,48 +227,48 @@ static int work_alloc(LossyWork *w)
  * largest stage 1.25 instead of 2 activations of its size). */
 int lossy_net_analysis(const LossyNet *net, const Tensor *x, Tensor *y, LossyWork *w)
 {
-    int h = x->h, wd = x->w, oh, ow;
+    int h = x->h, wd = x->w, oh, ow, err;
     if (work_alloc(w) < 0)
-        return -1;
+        return NN_ERR_NOMEM;
     const Tensor *in = x;
     for (int i = 0; i < 3; i++) {
         Tensor *out = w->act[i & 1];
         conv2d_out_size(&net->ga[i], h, wd, &oh, &ow);
         if (tensor_reshape(out, 1, net->n, oh, ow) < 0)
-            return -1;
-        conv2d_forward(&net->ga[i], in, out, &w->s);
-        gdn_forward(&net->ga_gdn[i], out, out, &w->s);
+            return NN_ERR_NOMEM;
+        if ((err = conv2d_forward(&net->ga[i], in, out, &w->s)) < 0
+            || (err = gdn_forward(&net->ga_gdn[i], out, out, &w->s)) < 0)
+            return err;
         in = out;
         h = oh;
         wd = ow;
     }
     conv2d_out_size(&net->ga[3], h, wd, &oh, &ow);
     if (tensor_reshape(y, 1, net->m, oh, ow) < 0)
-        return -1;
-    conv2d_forward(&net->ga[3], in, y, &w->s);
-    return 0;
+        return NN_ERR_NOMEM;
+    return conv2d_forward(&net->ga[3], in, y, &w->s);
 }
 
 int lossy_net_synthesis(const LossyNet *net, const Tensor *y_in, Tensor *x, LossyWork *w)
 {
-    int h = y_in->h, wd = y_in->w, oh, ow;
+    int h = y_in->h, wd = y_in->w, oh, ow, err;
     if (work_alloc(w) < 0)
-        return -1;
+        return NN_ERR_NOMEM;
     const Tensor *in = y_in;
     for (int i = 0; i < 3; i++) {
         Tensor *out = w->act[i & 1];
         deconv2d_out_size(&net->gs[i], h, wd, &oh, &ow);
         if (tensor_reshape(out, 1, net->n, oh, ow) < 0)
-            return -1;
-        deconv2d_forward(&net->gs[i], in, out, &w->s);
-        gdn_forward(&net->gs_gdn[i], out, out, &w->s);
+            return NN_ERR_NOMEM;
+        if ((err = deconv2d_forward(&net->gs[i], in, out, &w->s)) < 0
+            || (err = gdn_forward(&net->gs_gdn[i], out, out, &w->s)) < 0)
+            return err;
         in = out;
         h = oh;
         wd = ow;
     }
     deconv2d_out_size(&net->gs[3], h, wd, &oh, &ow);
     if (tensor_reshape(x, 1, 3, oh, ow) < 0)
-        return -1;
-    deconv2d_forward(&net->gs[3], in, x, &w->s);
-    return 0;
+        return NN_ERR_NOMEM;
+    return deconv2d_forward(&net->gs[3], in, x, &w->s);
 }

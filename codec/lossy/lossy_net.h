@@ -104,7 +104,7 @@ void lossy_work_free(LossyWork *w);
 
 /* Inference, batch 1. x [1, 3, H, W] (H, W multiples of 16) -> y [1, M, H/16,
  * W/16]; y_in [1, M, h, w] -> x [1, 3, 16h, 16w]. y / x are reshaped by the
- * call. Return 0 or -1 (out of memory). */
+ * call. Return 0 or NN_ERR_* (NN_ERR_NOMEM: out of memory). */
 int lossy_net_analysis(const LossyNet *net, const Tensor *x, Tensor *y, LossyWork *w);
 int lossy_net_synthesis(const LossyNet *net, const Tensor *y_in, Tensor *x, LossyWork *w);
 

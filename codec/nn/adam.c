@@ -27,7 +27,7 @@ int adam_init(Adam *a, Param **params, size_t count)
         size_t n = params[i]->n ? params[i]->n : 1;
         a->m[i] = calloc(n, sizeof(float));
         a->v[i] = calloc(n, sizeof(float));
-        if (!a->m[i] || !a->v[i]) {
+        if (!a->m[i] || !a->v[i] || param_alloc_grad(params[i]) < 0) {
             adam_free(a);
             return -1;
         }

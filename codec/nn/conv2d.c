@@ -15,8 +15,9 @@
 
 int conv2d_init(Conv2d *l, int cin, int cout, int k, int stride, int pad, Rng *rng)
 {
-    NN_ASSERT(cin > 0 && cout > 0 && k > 0 && stride > 0 && pad >= 0);
     memset(l, 0, sizeof *l);
+    if (cin <= 0 || cout <= 0 || k <= 0 || stride <= 0 || pad < 0)
+        return -1;
     l->cin = cin; l->cout = cout; l->k = k; l->stride = stride; l->pad = pad;
     size_t nw = (size_t)cout * cin * k * k;
     if (param_alloc(&l->w, nw) || param_alloc(&l->b, (size_t)cout)) {
@@ -34,18 +35,35 @@ void conv2d_free(Conv2d *l)
     param_free(&l->b);
 }
 
+int conv2d_alloc_grads(Conv2d *l)
+{
+    return param_alloc_grad(&l->w) || param_alloc_grad(&l->b) ? -1 : 0;
+}
+
 void conv2d_out_size(const Conv2d *l, int h, int w, int *oh, int *ow)
 {
     *oh = (h + 2 * l->pad - l->k) / l->stride + 1;
     *ow = (w + 2 * l->pad - l->k) / l->stride + 1;
 }
 
-static void check_shapes(const Conv2d *l, const Tensor *x, const Tensor *y)
+static int check_shapes(const Conv2d *l, const Tensor *x, const Tensor *y)
 {
     int oh, ow;
     conv2d_out_size(l, x->h, x->w, &oh, &ow);
-    NN_ASSERT(x->c == l->cin && oh > 0 && ow > 0);
-    NN_ASSERT(y->n == x->n && y->c == l->cout && y->h == oh && y->w == ow);
+    if (x->c != l->cin || oh <= 0 || ow <= 0)
+        return NN_ERR_SHAPE;
+    if (y->n != x->n || y->c != l->cout || y->h != oh || y->w != ow)
+        return NN_ERR_SHAPE;
+    return 0;
+}
+
+/* Backward: shapes, the input gradient's shape and the parameter gradients. */
+static int check_backward(const Conv2d *l, const Tensor *x, const Tensor *dy, const Tensor *dx)
+{
+    if (check_shapes(l, x, dy) < 0 || (dx && !nn_same_shape(dx, x)))
+        return NN_ERR_SHAPE;
+    NN_ASSERT(l->w.g && l->b.g);
+    return 0;
 }
 
 static NnGeom geom_of(const Conv2d *l, const Tensor *x, const Tensor *y)
@@ -61,9 +79,10 @@ static int is_pointwise(const Conv2d *l)
 
 /* ---- reference ---- */
 
-void conv2d_forward_ref(const Conv2d *l, const Tensor *x, Tensor *y)
+int conv2d_forward_ref(const Conv2d *l, const Tensor *x, Tensor *y)
 {
-    check_shapes(l, x, y);
+    if (check_shapes(l, x, y) < 0)
+        return NN_ERR_SHAPE;
     const int k = l->k;
     for (int n = 0; n < x->n; n++)
         for (int co = 0; co < l->cout; co++)
@@ -82,15 +101,15 @@ void conv2d_forward_ref(const Conv2d *l, const Tensor *x, Tensor *y)
                             }
                     y->data[(((size_t)n * y->c + co) * y->h + oh) * y->w + ow] = (float)acc;
                 }
+    return 0;
 }
 
-void conv2d_backward_ref(Conv2d *l, const Tensor *x, const Tensor *dy, Tensor *dx)
+int conv2d_backward_ref(Conv2d *l, const Tensor *x, const Tensor *dy, Tensor *dx)
 {
-    check_shapes(l, x, dy);
-    if (dx) {
-        NN_ASSERT(nn_same_shape(dx, x));
+    if (check_backward(l, x, dy, dx) < 0)
+        return NN_ERR_SHAPE;
+    if (dx)
         tensor_zero(dx);
-    }
     const int k = l->k;
     for (int n = 0; n < x->n; n++)
         for (int co = 0; co < l->cout; co++)
@@ -112,6 +131,7 @@ void conv2d_backward_ref(Conv2d *l, const Tensor *x, const Tensor *dy, Tensor *d
                                     dx->data[xi] += g * l->w.v[wi];
                             }
                 }
+    return 0;
 }
 
 /* ---- fast path ---- */
@@ -125,9 +145,10 @@ static int conv_band_rows(int K, int ow, int oh)
     return rows;
 }
 
-void conv2d_forward(const Conv2d *l, const Tensor *x, Tensor *y, NnScratch *s)
+int conv2d_forward(const Conv2d *l, const Tensor *x, Tensor *y, NnScratch *s)
 {
-    check_shapes(l, x, y);
+    if (check_shapes(l, x, y) < 0)
+        return NN_ERR_SHAPE;
     const NnGeom g = geom_of(l, x, y);
     const int K = l->cin * l->k * l->k;
     const size_t in_sz = (size_t)x->c * x->h * x->w;
@@ -137,7 +158,8 @@ void conv2d_forward(const Conv2d *l, const Tensor *x, Tensor *y, NnScratch *s)
     float *col = NULL;
     if (!pointwise) {
         col = nn_scratch(s, (size_t)K * band * y->w);
-        NN_ASSERT(col != NULL);
+        if (!col)
+            return NN_ERR_NOMEM;
     }
     for (int n = 0; n < x->n; n++) {
         const float *xn = x->data + n * in_sz;
@@ -156,15 +178,13 @@ void conv2d_forward(const Conv2d *l, const Tensor *x, Tensor *y, NnScratch *s)
                         1.0f, l->w.v, K, col, P, 1.0f, yn + (size_t)oh0 * y->w, (int)out_px);
         }
     }
+    return 0;
 }
 
-void conv2d_backward(Conv2d *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratch *s)
+int conv2d_backward(Conv2d *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratch *s)
 {
-    check_shapes(l, x, dy);
-    if (dx) {
-        NN_ASSERT(nn_same_shape(dx, x));
-        tensor_zero(dx);
-    }
+    if (check_backward(l, x, dy, dx) < 0)
+        return NN_ERR_SHAPE;
     const NnGeom g = geom_of(l, x, dy);
     const int K = l->cin * l->k * l->k;
     const size_t in_sz = (size_t)x->c * x->h * x->w;
@@ -175,9 +195,12 @@ void conv2d_backward(Conv2d *l, const Tensor *x, const Tensor *dy, Tensor *dx, N
     if (!pointwise) {
         size_t cs = (size_t)K * band * dy->w;
         col = nn_scratch(s, 2 * cs);
-        NN_ASSERT(col != NULL);
+        if (!col)
+            return NN_ERR_NOMEM;
         dcol = col + cs;
     }
+    if (dx)
+        tensor_zero(dx);
     for (int n = 0; n < x->n; n++) {
         const float *xn = x->data + n * in_sz;
         const float *dyn = dy->data + n * (size_t)l->cout * out_px;
@@ -205,4 +228,5 @@ void conv2d_backward(Conv2d *l, const Tensor *x, const Tensor *dy, Tensor *dx, N
             }
         }
     }
+    return 0;
 }

@@ -15,9 +15,10 @@
 
 int deconv2d_init(Deconv2d *l, int cin, int cout, int k, int stride, int pad, int out_pad, Rng *rng)
 {
-    NN_ASSERT(cin > 0 && cout > 0 && k > 0 && stride > 0 && pad >= 0);
-    NN_ASSERT(out_pad >= 0 && out_pad < stride);
     memset(l, 0, sizeof *l);
+    if (cin <= 0 || cout <= 0 || k <= 0 || stride <= 0 || pad < 0 || out_pad < 0
+        || out_pad >= stride)
+        return -1;
     l->cin = cin; l->cout = cout; l->k = k; l->stride = stride; l->pad = pad; l->out_pad = out_pad;
     size_t nw = (size_t)cin * cout * k * k;
     if (param_alloc(&l->w, nw) || param_alloc(&l->b, (size_t)cout)) {
@@ -36,18 +37,35 @@ void deconv2d_free(Deconv2d *l)
     param_free(&l->b);
 }
 
+int deconv2d_alloc_grads(Deconv2d *l)
+{
+    return param_alloc_grad(&l->w) || param_alloc_grad(&l->b) ? -1 : 0;
+}
+
 void deconv2d_out_size(const Deconv2d *l, int h, int w, int *oh, int *ow)
 {
     *oh = (h - 1) * l->stride - 2 * l->pad + l->k + l->out_pad;
     *ow = (w - 1) * l->stride - 2 * l->pad + l->k + l->out_pad;
 }
 
-static void check_shapes(const Deconv2d *l, const Tensor *x, const Tensor *y)
+static int check_shapes(const Deconv2d *l, const Tensor *x, const Tensor *y)
 {
     int oh, ow;
     deconv2d_out_size(l, x->h, x->w, &oh, &ow);
-    NN_ASSERT(x->c == l->cin && oh > 0 && ow > 0);
-    NN_ASSERT(y->n == x->n && y->c == l->cout && y->h == oh && y->w == ow);
+    if (x->c != l->cin || oh <= 0 || ow <= 0)
+        return NN_ERR_SHAPE;
+    if (y->n != x->n || y->c != l->cout || y->h != oh || y->w != ow)
+        return NN_ERR_SHAPE;
+    return 0;
+}
+
+/* Backward: shapes, the input gradient's shape and the parameter gradients. */
+static int check_backward(const Deconv2d *l, const Tensor *x, const Tensor *dy, const Tensor *dx)
+{
+    if (check_shapes(l, x, dy) < 0 || (dx && !nn_same_shape(dx, x)))
+        return NN_ERR_SHAPE;
+    NN_ASSERT(l->w.g && l->b.g);
+    return 0;
 }
 
 static NnGeom adjoint_geom(const Deconv2d *l, const Tensor *x, const Tensor *y)
@@ -58,9 +76,10 @@ static NnGeom adjoint_geom(const Deconv2d *l, const Tensor *x, const Tensor *y)
 
 /* ---- reference ---- */
 
-void deconv2d_forward_ref(const Deconv2d *l, const Tensor *x, Tensor *y)
+int deconv2d_forward_ref(const Deconv2d *l, const Tensor *x, Tensor *y)
 {
-    check_shapes(l, x, y);
+    if (check_shapes(l, x, y) < 0)
+        return NN_ERR_SHAPE;
     const int k = l->k, s = l->stride;
     for (int n = 0; n < x->n; n++)
         for (int co = 0; co < l->cout; co++)
@@ -82,15 +101,15 @@ void deconv2d_forward_ref(const Deconv2d *l, const Tensor *x, Tensor *y)
                             }
                     y->data[(((size_t)n * y->c + co) * y->h + oh) * y->w + ow] = (float)acc;
                 }
+    return 0;
 }
 
-void deconv2d_backward_ref(Deconv2d *l, const Tensor *x, const Tensor *dy, Tensor *dx)
+int deconv2d_backward_ref(Deconv2d *l, const Tensor *x, const Tensor *dy, Tensor *dx)
 {
-    check_shapes(l, x, dy);
-    if (dx) {
-        NN_ASSERT(nn_same_shape(dx, x));
+    if (check_backward(l, x, dy, dx) < 0)
+        return NN_ERR_SHAPE;
+    if (dx)
         tensor_zero(dx);
-    }
     const int k = l->k, s = l->stride;
     for (int n = 0; n < x->n; n++)
         for (int co = 0; co < l->cout; co++)
@@ -114,20 +133,23 @@ void deconv2d_backward_ref(Deconv2d *l, const Tensor *x, const Tensor *dy, Tenso
                                     dx->data[xi] += g * l->w.v[wi];
                             }
                 }
+    return 0;
 }
 
 /* ---- fast path ---- */
 
-void deconv2d_forward(const Deconv2d *l, const Tensor *x, Tensor *y, NnScratch *s)
+int deconv2d_forward(const Deconv2d *l, const Tensor *x, Tensor *y, NnScratch *s)
 {
-    check_shapes(l, x, y);
+    if (check_shapes(l, x, y) < 0)
+        return NN_ERR_SHAPE;
     const NnGeom g = adjoint_geom(l, x, y);
     const int Kd = l->cout * l->k * l->k;
     const size_t in_px = (size_t)x->h * x->w;
     const size_t out_sz = (size_t)y->c * y->h * y->w;
     const int band = nn_band_rows((size_t)Kd, x->w, x->h, NN_DECONV_BAND_FLOATS, 0);
     float *col = nn_scratch(s, (size_t)Kd * band * x->w);
-    NN_ASSERT(col != NULL);
+    if (!col)
+        return NN_ERR_NOMEM;
     for (int n = 0; n < x->n; n++) {
         const float *xn = x->data + n * (size_t)l->cin * in_px;
         float *yn = y->data + n * out_sz;
@@ -140,20 +162,21 @@ void deconv2d_forward(const Deconv2d *l, const Tensor *x, Tensor *y, NnScratch *
             nn_col2im(&g, col, h0, h1, yn);
         }
     }
+    return 0;
 }
 
-void deconv2d_backward(Deconv2d *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratch *s)
+int deconv2d_backward(Deconv2d *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratch *s)
 {
-    check_shapes(l, x, dy);
-    if (dx)
-        NN_ASSERT(nn_same_shape(dx, x));
+    if (check_backward(l, x, dy, dx) < 0)
+        return NN_ERR_SHAPE;
     const NnGeom g = adjoint_geom(l, x, dy);
     const int Kd = l->cout * l->k * l->k;
     const size_t in_px = (size_t)x->h * x->w;
     const size_t out_sz = (size_t)dy->c * dy->h * dy->w;
     const int band = nn_band_rows((size_t)Kd, x->w, x->h, NN_DECONV_BAND_FLOATS, 0);
     float *col = nn_scratch(s, (size_t)Kd * band * x->w);
-    NN_ASSERT(col != NULL);
+    if (!col)
+        return NN_ERR_NOMEM;
     for (int n = 0; n < x->n; n++) {
         const float *xn = x->data + n * (size_t)l->cin * in_px;
         const float *dyn = dy->data + n * out_sz;
@@ -170,4 +193,5 @@ void deconv2d_backward(Deconv2d *l, const Tensor *x, const Tensor *dy, Tensor *d
                             dx->data + n * (size_t)l->cin * in_px + (size_t)h0 * x->w, (int)in_px);
         }
     }
+    return 0;
 }

@@ -28,8 +28,9 @@ static float gamma_bound(void) { return sqrtf(GDN_PEDESTAL); }
 
 int gdn_init(Gdn *l, int c, int inverse)
 {
-    NN_ASSERT(c > 0);
     memset(l, 0, sizeof *l);
+    if (c <= 0)
+        return -1;
     l->c = c;
     l->inverse = inverse ? 1 : 0;
     if (param_alloc(&l->beta_raw, (size_t)c) || param_alloc(&l->gamma_raw, (size_t)c * c)) {
@@ -48,6 +49,11 @@ void gdn_free(Gdn *l)
 {
     param_free(&l->beta_raw);
     param_free(&l->gamma_raw);
+}
+
+int gdn_alloc_grads(Gdn *l)
+{
+    return param_alloc_grad(&l->beta_raw) || param_alloc_grad(&l->gamma_raw) ? -1 : 0;
 }
 
 static float bounded(float raw, float bound)
@@ -79,21 +85,31 @@ static void chain_raw(Param *raw, const float *dv, size_t n, float bound)
     }
 }
 
-static void check_shapes(const Gdn *l, const Tensor *x, const Tensor *y)
+static int check_shapes(const Gdn *l, const Tensor *x, const Tensor *y)
 {
-    NN_ASSERT(x->c == l->c);
-    NN_ASSERT(nn_same_shape(y, x));
+    return x->c == l->c && nn_same_shape(y, x) ? 0 : NN_ERR_SHAPE;
+}
+
+/* Backward: shapes, the input gradient's shape and the parameter gradients. */
+static int check_backward(const Gdn *l, const Tensor *x, const Tensor *dy, const Tensor *dx)
+{
+    if (check_shapes(l, x, dy) < 0 || (dx && check_shapes(l, x, dx) < 0))
+        return NN_ERR_SHAPE;
+    NN_ASSERT(l->beta_raw.g && l->gamma_raw.g);
+    return 0;
 }
 
 /* ---- reference ---- */
 
-void gdn_forward_ref(const Gdn *l, const Tensor *x, Tensor *y)
+int gdn_forward_ref(const Gdn *l, const Tensor *x, Tensor *y)
 {
-    check_shapes(l, x, y);
+    if (check_shapes(l, x, y) < 0)
+        return NN_ERR_SHAPE;
     const int c = l->c;
     const size_t hw = (size_t)x->h * x->w;
     Tensor *eff = tensor_new(1, 1, 1, c + c * c);
-    NN_ASSERT(eff != NULL);
+    if (!eff)
+        return NN_ERR_NOMEM;
     float *be = eff->data, *ga = eff->data + c;
     gdn_effective(l, be, ga);
     for (int n = 0; n < x->n; n++)
@@ -109,19 +125,20 @@ void gdn_forward_ref(const Gdn *l, const Tensor *x, Tensor *y)
                 y->data[at] = (float)(x->data[at] * f);
             }
     tensor_free(eff);
+    return 0;
 }
 
-void gdn_backward_ref(Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx)
+int gdn_backward_ref(Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx)
 {
-    check_shapes(l, x, dy);
-    if (dx)
-        check_shapes(l, x, dx);
+    if (check_backward(l, x, dy, dx) < 0)
+        return NN_ERR_SHAPE;
     const int c = l->c;
     const size_t hw = (size_t)x->h * x->w;
     const double a = l->inverse ? 0.5 : -0.5;
     /* effective beta, gamma, their gradients, and u for one pixel */
     Tensor *tmp = tensor_new(1, 1, 1, 2 * (c + c * c) + c);
-    NN_ASSERT(tmp != NULL);
+    if (!tmp)
+        return NN_ERR_NOMEM;
     float *be = tmp->data, *ga = be + c, *dbe = ga + c * c, *dga = dbe + c, *u = dga + c * c;
     gdn_effective(l, be, ga);
     for (int n = 0; n < x->n; n++)
@@ -150,6 +167,7 @@ void gdn_backward_ref(Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx)
     chain_raw(&l->beta_raw, dbe, (size_t)c, beta_bound());
     chain_raw(&l->gamma_raw, dga, (size_t)c * c, gamma_bound());
     tensor_free(tmp);
+    return 0;
 }
 
 /* ---- fast path ---- */
@@ -199,14 +217,16 @@ static void tile_mix(int c, int t, const float *xt, size_t ld, const float *ga,
     nn_sgemm(0, 0, c, t, c, 1.0f, ga, c, sq, t, 0.0f, nrm, t);
 }
 
-void gdn_forward(const Gdn *l, const Tensor *x, Tensor *y, NnScratch *s)
+int gdn_forward(const Gdn *l, const Tensor *x, Tensor *y, NnScratch *s)
 {
-    check_shapes(l, x, y);
+    if (check_shapes(l, x, y) < 0)
+        return NN_ERR_SHAPE;
     const int c = l->c;
     const size_t hw = (size_t)x->h * x->w;
     const int tile = hw < GDN_TILE ? (int)hw : GDN_TILE;
     float *buf = nn_scratch(s, (size_t)c + (size_t)c * c + 2 * (size_t)c * tile);
-    NN_ASSERT(buf != NULL);
+    if (!buf)
+        return NN_ERR_NOMEM;
     float *be = buf, *ga = be + c, *sq = ga + (size_t)c * c, *nrm = sq + (size_t)c * tile;
     gdn_effective(l, be, ga);
     for (int n = 0; n < x->n; n++)
@@ -227,19 +247,20 @@ void gdn_forward(const Gdn *l, const Tensor *x, Tensor *y, NnScratch *s)
                         yr[p] = xr[p] / nr[p];
             }
         }
+    return 0;
 }
 
-void gdn_backward(Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratch *s)
+int gdn_backward(Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratch *s)
 {
-    check_shapes(l, x, dy);
-    if (dx)
-        check_shapes(l, x, dx);
+    if (check_backward(l, x, dy, dx) < 0)
+        return NN_ERR_SHAPE;
     const int c = l->c;
     const size_t hw = (size_t)x->h * x->w;
     const int tile = hw < GDN_TILE ? (int)hw : GDN_TILE;
     const size_t cc = (size_t)c * c, ct = (size_t)c * tile;
     float *buf = nn_scratch(s, 2 * ((size_t)c + cc) + 3 * ct);
-    NN_ASSERT(buf != NULL);
+    if (!buf)
+        return NN_ERR_NOMEM;
     float *be = buf, *ga = be + c, *dbe = ga + cc, *dga = dbe + c;
     float *sq = dga + cc, *nrm = sq + ct, *mix = nrm + ct;
     gdn_effective(l, be, ga);
@@ -290,4 +311,5 @@ void gdn_backward(Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScrat
         }
     chain_raw(&l->beta_raw, dbe, (size_t)c, beta_bound());
     chain_raw(&l->gamma_raw, dga, cc, gamma_bound());
+    return 0;
 }

@@ -14,8 +14,13 @@
  *   the caller with the shape given by *_out_size.
  * - Backward *accumulates* into parameter gradients (Param.g) and *writes*
  *   the input gradient dx (pass dx = NULL when it is not needed).
- * - Programmer errors (shape mismatch) abort via NN_ASSERT; nothing here
- *   parses untrusted bytes.
+ * - Errors: layer functions return 0 or a negative NN_ERR_* (a failed
+ *   scratch allocation, tensor shapes that do not fit the layer); nothing
+ *   here prints, exits or aborts, and nothing parses untrusted bytes.
+ *   NN_ASSERT states a programmer error and is checked in debug builds only.
+ * - Parameters hold values only; their gradients (Param.g) are allocated for
+ *   training (param_alloc_grad, *_alloc_grads, adam_init), never for
+ *   inference.
  * - dx must not alias x or dy; y must not alias x, except in gdn_forward
  *   (y == x works in place: inference keeps fewer activations). An
  *   NnScratch belongs to one thread at a time. Fast paths process one image
@@ -33,9 +38,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define NN_ASSERT(cond) \
-    do { if (!(cond)) nn_fatal(__FILE__, __LINE__, #cond); } while (0)
-void nn_fatal(const char *file, int line, const char *what);
+#include <assert.h>
+
+#define NN_ERR_NOMEM (-1)   /* an allocation (scratch, tensor) failed */
+#define NN_ERR_SHAPE (-2)   /* tensor shapes do not fit the layer: a caller bug */
+
+/* Programmer errors only (compiled out with NDEBUG); never for allocation
+ * results or shapes, which are returned as NN_ERR_*. */
+#define NN_ASSERT(cond) assert(cond)
 
 /* ---- threads: the one place that sets OpenBLAS's and our thread count ---- */
 void nn_set_threads(int n);   /* n <= 0: all cores */
@@ -77,16 +87,24 @@ void tensor_zero(Tensor *t);
 /* ---- parameters ---- */
 typedef struct Param {
     float *v;       /* values */
-    float *g;       /* gradient, same size */
+    float *g;       /* gradient, same size; NULL until param_alloc_grad */
     size_t n;
 } Param;
-int param_alloc(Param *p, size_t n);   /* zeroed v and g; 0 or -1 */
+int param_alloc(Param *p, size_t n);   /* zeroed v, g = NULL; 0 or -1 */
+/* Allocates a zeroed gradient (training; backward needs it). Keeps an
+ * existing one. 0 or -1. */
+int param_alloc_grad(Param *p);
 void param_free(Param *p);
 
 /* Scratch memory reused across calls (im2col buffers). Zero-initialise. */
 typedef struct NnScratch { float *buf; size_t cap; } NnScratch;
 float *nn_scratch(NnScratch *s, size_t floats);   /* NULL on failure */
 void nn_scratch_free(NnScratch *s);
+
+/* ---- layers ----
+ * *_init returns 0 or -1 (bad arguments, out of memory); forward and
+ * backward return 0 or NN_ERR_*; backward needs the gradients allocated
+ * (*_alloc_grads). */
 
 /* ---- 2-D convolution ----
  * x [N, cin, H, W] -> y [N, cout, OH, OW], OH = (H + 2*pad - k)/stride + 1.
@@ -97,11 +115,12 @@ typedef struct Conv2d {
 } Conv2d;
 int conv2d_init(Conv2d *l, int cin, int cout, int k, int stride, int pad, Rng *rng);
 void conv2d_free(Conv2d *l);
+int conv2d_alloc_grads(Conv2d *l);
 void conv2d_out_size(const Conv2d *l, int h, int w, int *oh, int *ow);
-void conv2d_forward(const Conv2d *l, const Tensor *x, Tensor *y, NnScratch *s);
-void conv2d_backward(Conv2d *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratch *s);
-void conv2d_forward_ref(const Conv2d *l, const Tensor *x, Tensor *y);
-void conv2d_backward_ref(Conv2d *l, const Tensor *x, const Tensor *dy, Tensor *dx);
+int conv2d_forward(const Conv2d *l, const Tensor *x, Tensor *y, NnScratch *s);
+int conv2d_backward(Conv2d *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratch *s);
+int conv2d_forward_ref(const Conv2d *l, const Tensor *x, Tensor *y);
+int conv2d_backward_ref(Conv2d *l, const Tensor *x, const Tensor *dy, Tensor *dx);
 
 /* ---- transposed convolution (the adjoint of conv2d) ----
  * x [N, cin, H, W] -> y [N, cout, OH, OW],
@@ -113,11 +132,12 @@ typedef struct Deconv2d {
 } Deconv2d;
 int deconv2d_init(Deconv2d *l, int cin, int cout, int k, int stride, int pad, int out_pad, Rng *rng);
 void deconv2d_free(Deconv2d *l);
+int deconv2d_alloc_grads(Deconv2d *l);
 void deconv2d_out_size(const Deconv2d *l, int h, int w, int *oh, int *ow);
-void deconv2d_forward(const Deconv2d *l, const Tensor *x, Tensor *y, NnScratch *s);
-void deconv2d_backward(Deconv2d *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratch *s);
-void deconv2d_forward_ref(const Deconv2d *l, const Tensor *x, Tensor *y);
-void deconv2d_backward_ref(Deconv2d *l, const Tensor *x, const Tensor *dy, Tensor *dx);
+int deconv2d_forward(const Deconv2d *l, const Tensor *x, Tensor *y, NnScratch *s);
+int deconv2d_backward(Deconv2d *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratch *s);
+int deconv2d_forward_ref(const Deconv2d *l, const Tensor *x, Tensor *y);
+int deconv2d_backward_ref(Deconv2d *l, const Tensor *x, const Tensor *dy, Tensor *dx);
 
 /* ---- GDN / inverse GDN (Balle et al.), per pixel across channels ----
  * GDN:  y_i = x_i / sqrt(beta_i + sum_j gamma_ij x_j^2)
@@ -135,12 +155,13 @@ typedef struct Gdn {
 } Gdn;
 int gdn_init(Gdn *l, int c, int inverse);
 void gdn_free(Gdn *l);
+int gdn_alloc_grads(Gdn *l);
 /* Effective (positive) beta [c] and gamma [c*c] from the raw parameters. */
 void gdn_effective(const Gdn *l, float *beta, float *gamma);
-void gdn_forward(const Gdn *l, const Tensor *x, Tensor *y, NnScratch *s);
-void gdn_backward(Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratch *s);
-void gdn_forward_ref(const Gdn *l, const Tensor *x, Tensor *y);
-void gdn_backward_ref(Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx);
+int gdn_forward(const Gdn *l, const Tensor *x, Tensor *y, NnScratch *s);
+int gdn_backward(Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratch *s);
+int gdn_forward_ref(const Gdn *l, const Tensor *x, Tensor *y);
+int gdn_backward_ref(Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx);
 
 /* ---- elementwise ops on float arrays of n elements (y may alias x) ---- */
 void nn_relu(const float *x, float *y, size_t n);
@@ -161,7 +182,8 @@ typedef struct Adam {
     Param **params;          /* not owned */
     float **m, **v;          /* owned moment buffers */
 } Adam;
-/* Defaults: lr 1e-4, beta1 0.9, beta2 0.999, eps 1e-8, weight_decay 0, clip 1.0 */
+/* Defaults: lr 1e-4, beta1 0.9, beta2 0.999, eps 1e-8, weight_decay 0, clip 1.0.
+ * Also allocates the gradients of params that have none (param_alloc_grad). */
 int adam_init(Adam *a, Param **params, size_t count);
 void adam_free(Adam *a);
 /* Clips gradients by global norm, updates values, zeroes the gradients.

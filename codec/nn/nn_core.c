@@ -1,21 +1,14 @@
-/* Core pieces of the NN engine: errors, threads, RNG, tensors, params,
+/* Core pieces of the NN engine: threads, RNG, tensors, params,
  * scratch memory. */
 #include "nn.h"
 #include "nn_internal.h"
 
 #include <cblas.h>
 #include <math.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-void nn_fatal(const char *file, int line, const char *what)
-{
-    fprintf(stderr, "nn: assertion failed at %s:%d: %s\n", file, line, what);
-    abort();
-}
 
 /* ---- threads ---- */
 
@@ -82,7 +75,8 @@ static float *alloc_floats(size_t n)
 
 Tensor *tensor_new(int n, int c, int h, int w)
 {
-    NN_ASSERT(n >= 0 && c >= 0 && h >= 0 && w >= 0);
+    if (n < 0 || c < 0 || h < 0 || w < 0)
+        return NULL;
     Tensor *t = calloc(1, sizeof *t);
     if (!t)
         return NULL;
@@ -112,7 +106,8 @@ size_t tensor_count(const Tensor *t)
 
 int tensor_reshape(Tensor *t, int n, int c, int h, int w)
 {
-    NN_ASSERT(n >= 0 && c >= 0 && h >= 0 && w >= 0);
+    if (n < 0 || c < 0 || h < 0 || w < 0)
+        return -1;
     size_t need = (size_t)n * c * h * w;
     if (need > t->cap) {
         float *d = alloc_floats(need);
@@ -135,18 +130,25 @@ void tensor_zero(Tensor *t)
 
 int param_alloc(Param *p, size_t n)
 {
+    p->g = NULL;
     p->v = alloc_floats(n);
-    p->g = alloc_floats(n);
-    if (!p->v || !p->g) {
-        free(p->v);
-        free(p->g);
-        p->v = p->g = NULL;
+    if (!p->v) {
         p->n = 0;
         return -1;
     }
     memset(p->v, 0, (n ? n : 1) * sizeof(float));
-    memset(p->g, 0, (n ? n : 1) * sizeof(float));
     p->n = n;
+    return 0;
+}
+
+int param_alloc_grad(Param *p)
+{
+    if (p->g)
+        return 0;
+    p->g = alloc_floats(p->n);
+    if (!p->g)
+        return -1;
+    memset(p->g, 0, (p->n ? p->n : 1) * sizeof(float));
     return 0;
 }
 

@@ -95,7 +95,8 @@ int trainer_serialize(Trainer *t, int with_optimizer, const char *note, uint8_t 
 
 /* For tests: with the random stream reset to seed, samples a minibatch and
  * accumulates the gradients of its loss into the parameters (no update);
- * returns the loss. Same seed, same crops, levels and noise. */
+ * returns the loss (NAN when out of memory). Same seed, same crops, levels
+ * and noise. */
 double trainer_loss_and_gradients(Trainer *t, uint64_t seed);
 /* For tests: the parameter tensors (file order), LOSSY_TENSORS of them. */
 struct Param;

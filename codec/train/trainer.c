@@ -330,10 +330,18 @@ static void sample_batch(Trainer *t)
     }
 }
 
+/* A layer call of forward_backward: its NN_ERR_* as a LatError. */
+#define NN_TRY(call) \
+    do { \
+        int e_ = (call); \
+        if (e_ < 0) \
+            return e_ == NN_ERR_NOMEM ? LAT_ERR_OUT_OF_MEMORY : LAT_ERR_INTERNAL; \
+    } while (0)
+
 /* Forward and backward of the sampled minibatch: accumulates every
- * parameter gradient of the mean loss; returns the loss, the total bits
- * and the summed per-sample MSE. */
-static double forward_backward(Trainer *t, double *bits_out, double *mse_out)
+ * parameter gradient of the mean loss; sets the loss, the total bits and
+ * the summed per-sample MSE. Returns 0 or a LatError. */
+static int forward_backward(Trainer *t, double *loss_out, double *bits_out, double *mse_out)
 {
     LossyNet *net = &t->net;
     NnScratch *s = &t->scratch;
@@ -342,11 +350,11 @@ static double forward_backward(Trainer *t, double *bits_out, double *mse_out)
     /* ---- forward ---- */
     const Tensor *in = t->x;
     for (int i = 0; i < 3; i++) {
-        conv2d_forward(&net->ga[i], in, t->ga_a[i], s);
-        gdn_forward(&net->ga_gdn[i], t->ga_a[i], t->ga_g[i], s);
+        NN_TRY(conv2d_forward(&net->ga[i], in, t->ga_a[i], s));
+        NN_TRY(gdn_forward(&net->ga_gdn[i], t->ga_a[i], t->ga_g[i], s));
         in = t->ga_g[i];
     }
-    conv2d_forward(&net->ga[3], in, t->ga_a[3], s);
+    NN_TRY(conv2d_forward(&net->ga[3], in, t->ga_a[3], s));
     const Tensor *y = t->ga_a[3];
     const size_t hw = (size_t)y->h * y->w;
     const double pixels = (double)C * C;
@@ -380,11 +388,11 @@ static double forward_backward(Trainer *t, double *bits_out, double *mse_out)
     }
     in = t->z;
     for (int i = 0; i < 3; i++) {
-        deconv2d_forward(&net->gs[i], in, t->gs_a[i], s);
-        gdn_forward(&net->gs_gdn[i], t->gs_a[i], t->gs_g[i], s);
+        NN_TRY(deconv2d_forward(&net->gs[i], in, t->gs_a[i], s));
+        NN_TRY(gdn_forward(&net->gs_gdn[i], t->gs_a[i], t->gs_g[i], s));
         in = t->gs_g[i];
     }
-    deconv2d_forward(&net->gs[3], in, t->gs_a[3], s);
+    NN_TRY(deconv2d_forward(&net->gs[3], in, t->gs_a[3], s));
 
     /* ---- distortion and its gradient ---- */
     const Tensor *xh = t->gs_a[3];
@@ -412,9 +420,10 @@ static double forward_backward(Trainer *t, double *bits_out, double *mse_out)
     for (int i = 3; i >= 0; i--) {
         const Tensor *xin = i > 0 ? t->gs_g[i - 1] : t->z;
         Tensor *dxin = i > 0 ? t->d_gs_g[i - 1] : t->d_z;
-        deconv2d_backward(&net->gs[i], xin, t->d_gs_a[i], dxin, s);
+        NN_TRY(deconv2d_backward(&net->gs[i], xin, t->d_gs_a[i], dxin, s));
         if (i > 0)
-            gdn_backward(&net->gs_gdn[i - 1], t->gs_a[i - 1], t->d_gs_g[i - 1], t->d_gs_a[i - 1], s);
+            NN_TRY(gdn_backward(&net->gs_gdn[i - 1], t->gs_a[i - 1], t->d_gs_g[i - 1],
+                                t->d_gs_a[i - 1], s));
     }
     /* ---- through the gains (straight-through rounding) ---- */
     for (int b = 0; b < B; b++) {
@@ -439,22 +448,24 @@ static double forward_backward(Trainer *t, double *bits_out, double *mse_out)
     for (int i = 3; i >= 0; i--) {
         const Tensor *xin = i > 0 ? t->ga_g[i - 1] : t->x;
         Tensor *dxin = i > 0 ? t->d_ga_g[i - 1] : NULL;
-        conv2d_backward(&net->ga[i], xin, t->d_ga_a[i], dxin, s);
+        NN_TRY(conv2d_backward(&net->ga[i], xin, t->d_ga_a[i], dxin, s));
         if (i > 0)
-            gdn_backward(&net->ga_gdn[i - 1], t->ga_a[i - 1], t->d_ga_g[i - 1], t->d_ga_a[i - 1], s);
+            NN_TRY(gdn_backward(&net->ga_gdn[i - 1], t->ga_a[i - 1], t->d_ga_g[i - 1],
+                                t->d_ga_a[i - 1], s));
     }
 
+    *loss_out = loss;
     *bits_out = bits_total;
     *mse_out = mse_sum;
-    return loss;
+    return 0;
 }
 
 double trainer_loss_and_gradients(Trainer *t, uint64_t seed)
 {
     rng_seed(&t->rng, seed);
     sample_batch(t);
-    double bits, mse;
-    return forward_backward(t, &bits, &mse);
+    double loss, bits, mse;
+    return forward_backward(t, &loss, &bits, &mse) < 0 ? NAN : loss;
 }
 
 int trainer_step(Trainer *t, TrainStats *st)
@@ -464,18 +475,18 @@ int trainer_step(Trainer *t, TrainStats *st)
     const int B = t->cfg.batch, C = t->cfg.crop;
     const double pixels = (double)C * C;
     sample_batch(t);
-    double bits_total, mse_sum;
-    const double loss = forward_backward(t, &bits_total, &mse_sum);
+    double loss, bits_total, mse_sum;
+    const int err = forward_backward(t, &loss, &bits_total, &mse_sum);
 
     /* ---- update, unless something overflowed (then the step is dropped) ---- */
     double gsum = 0;
     for (int i = 0; i < LOSSY_TENSORS; i++)
         for (size_t j = 0; j < t->params[i]->n; j++)
             gsum += (double)t->params[i]->g[j] * t->params[i]->g[j];
-    if (!isfinite(loss) || !isfinite(gsum)) {
+    if (err < 0 || !isfinite(loss) || !isfinite(gsum)) {
         for (int i = 0; i < LOSSY_TENSORS; i++)
             memset(t->params[i]->g, 0, t->params[i]->n * sizeof(float));
-        return LAT_ERR_INTERNAL;
+        return err < 0 ? err : LAT_ERR_INTERNAL;
     }
     const double lr = trainer_lr_at(t, t->step);
     t->adam_net.lr = (float)lr;

@@ -158,21 +158,30 @@ static void plan(Transform *t, Tensor *input, int with_grads)
             t->grad[i] = must_tensor(t->act[i]->n, t->act[i]->c, t->act[i]->h, t->act[i]->w);
 }
 
+static void must_run(int nn_err)
+{
+    if (nn_err < 0) {
+        fprintf(stderr, "lat bench nn: %s\n",
+                nn_err == NN_ERR_NOMEM ? "out of memory" : "layer shapes do not fit (a bug)");
+        exit(1);
+    }
+}
+
 static void layer_forward(BLayer *l, const Tensor *x, Tensor *y, NnScratch *s)
 {
     switch (l->kind) {
-    case K_CONV: conv2d_forward(&l->conv, x, y, s); break;
-    case K_DECONV: deconv2d_forward(&l->deconv, x, y, s); break;
-    default: gdn_forward(&l->gdn, x, y, s); break;
+    case K_CONV: must_run(conv2d_forward(&l->conv, x, y, s)); break;
+    case K_DECONV: must_run(deconv2d_forward(&l->deconv, x, y, s)); break;
+    default: must_run(gdn_forward(&l->gdn, x, y, s)); break;
     }
 }
 
 static void layer_backward(BLayer *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratch *s)
 {
     switch (l->kind) {
-    case K_CONV: conv2d_backward(&l->conv, x, dy, dx, s); break;
-    case K_DECONV: deconv2d_backward(&l->deconv, x, dy, dx, s); break;
-    default: gdn_backward(&l->gdn, x, dy, dx, s); break;
+    case K_CONV: must_run(conv2d_backward(&l->conv, x, dy, dx, s)); break;
+    case K_DECONV: must_run(deconv2d_backward(&l->deconv, x, dy, dx, s)); break;
+    default: must_run(gdn_backward(&l->gdn, x, dy, dx, s)); break;
     }
 }
 
