@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "lat.h"
+#include "common/checksum.h"
 #include "common/limits.h"
 #include "common/streams.h"
 #include "container/container.h"
@@ -527,6 +528,27 @@ int lat_inspect(const uint8_t *data, size_t size, LatInfo *info)
         }
         info->file_size = size;
         info->bpp = (double)size * 8.0 / ((double)h.width * h.height);
+    }
+    free(t);
+    return err;
+}
+
+int lat_verify_streams(const uint8_t *data, size_t size, uint32_t *bad_stream)
+{
+    if (bad_stream)
+        *bad_stream = 0;
+    ContainerTable *t = malloc(sizeof *t);
+    if (!t)
+        return LAT_ERR_OUT_OF_MEMORY;
+    LatHeader h;
+    int err = container_parse_header(data, size, UINT64_MAX, &h, t);
+    for (uint32_t i = 0; err >= 0 && i < t->count; i++) {
+        const ContainerEntry *e = &t->e[i];
+        if (crc32_update(0, data + e->offset, (size_t)e->stored_size) != e->frame_crc) {
+            if (bad_stream)
+                *bad_stream = i;
+            err = LAT_ERR_STREAM_CORRUPT;
+        }
     }
     free(t);
     return err;

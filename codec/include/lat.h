@@ -170,6 +170,13 @@ typedef struct LatInfo {
  * accepted (max_pixels is a decoder setting). */
 LAT_API int lat_inspect(const uint8_t *data, size_t size, LatInfo *info);
 
+/* Checks the CRC-32 that the stream table records for every stream's stored
+ * bytes (no decompression, so it is cheap). Returns LAT_OK; or
+ * LAT_ERR_STREAM_CORRUPT with *bad_stream set to the index (as in
+ * LatInfo.streams) of the first stream whose bytes do not match; or the
+ * header errors of lat_inspect. bad_stream may be NULL. */
+LAT_API int lat_verify_streams(const uint8_t *data, size_t size, uint32_t *bad_stream);
+
 /* Where the default model is looked for, in order: $LAT_MODEL (a file
  * path), then <dir of the running binary>/../share/lat/models/photo.latm,
  * <dir>/../models/photo.latm, <dir>/../../models/photo.latm (build tree:

@@ -63,7 +63,7 @@ static void usage(FILE *f)
         "  -o OUTDIR      also write OUTDIR/lossless.csv\n"
         "  --threads N    cores to use (default: all)\n"
         "  --json         print the summary as one JSON object\n"
-        "  -q, --quiet    no progress bar\n"
+        "  --quiet        no progress bar\n"
         "Exit status 1 if any lossless round trip is not bit-exact.\n");
 }
 
@@ -403,7 +403,7 @@ int bench_lossless(int argc, char **argv)
             threads = (int)v;
         } else if (strcmp(a, "--json") == 0) {
             json = 1;
-        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+        } else if (strcmp(a, "--quiet") == 0) {
             quiet = 1;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "lat bench lossless: unknown option or missing value: %s\n", a);

@@ -387,9 +387,9 @@ static void print_loadavg(FILE *f, int json)
         fprintf(f, "load average (1 min) before the run: %.2f\n", l1);
 }
 
-static void usage(void)
+static void usage(FILE *f)
 {
-    fprintf(stderr, "usage: lat bench nn [--json] [--threads N] [--runs R] [--train-step] [--cpu-time]\n"
+    fprintf(f, "usage: lat bench nn [--json] [--threads N] [--runs R] [--train-step] [--cpu-time]\n"
                     "  --threads N   threads for OpenBLAS and the engine (default: all cores)\n"
                     "  --runs R      timed runs per measurement, median reported (default 3)\n"
                     "  --train-step  time a training step instead (8 crops 256x256, N=128 M=192)\n"
@@ -406,11 +406,11 @@ int bench_nn(int argc, char **argv)
         else if (strcmp(argv[i], "--cpu-time") == 0) g_clock = CLOCK_PROCESS_CPUTIME_ID;
         else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = atoi(argv[++i]);
         else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) runs = atoi(argv[++i]);
-        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) { usage(); return 0; }
-        else { usage(); return 2; }
+        else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) { usage(stdout); return 0; }
+        else { usage(stderr); return 2; }
     }
     if (runs < 1 || runs > 1000 || threads < 0) {
-        usage();
+        usage(stderr);
         return 2;
     }
     nn_set_threads(threads);

@@ -64,7 +64,7 @@ static void usage(FILE *f)
         "usage: lat bench rd DIR|FILE... [options]\n"
         "  Rate-distortion sweep of lat against JPEG (libjpeg-turbo) on every image.\n"
         "  -o OUTDIR              output folder (default: lat-bench-rd)\n"
-        "  --qualities LIST       lat qualities (default 0:100:10, the whole range)\n"
+        "  -q, --qualities LIST   lat qualities (default 0:100:10, the whole range)\n"
         "  --jpeg-qualities LIST  JPEG qualities (default 5:95:5)\n"
         "                         LIST: comma-separated values and START:END:STEP ranges\n"
         "  --jpeg-444             JPEG without chroma subsampling (default 4:2:0)\n"
@@ -73,7 +73,7 @@ static void usage(FILE *f)
         "  --threads N            cores to use (default: all)\n"
         "  --crops N              images with side-by-side crops in index.html (default 3)\n"
         "  --json                 print the summary as one JSON object\n"
-        "  -q, --quiet            no progress bar\n"
+        "  --quiet                no progress bar\n"
         "Writes OUTDIR/rd.csv, rd_mean.csv, rd_psnr.{svg,png}, rd_msssim.{svg,png}, index.html.\n");
 }
 
@@ -635,9 +635,9 @@ int bench_rd(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "-o") == 0 && has_value) {
             st.opt.outdir = argv[++i];
-        } else if ((strcmp(a, "--qualities") == 0 || strcmp(a, "--jpeg-qualities") == 0) &&
-                   has_value) {
-            int codec = strcmp(a, "--qualities") == 0 ? RD_LAT : RD_JPEG;
+        } else if ((strcmp(a, "-q") == 0 || strcmp(a, "--qualities") == 0 ||
+                    strcmp(a, "--jpeg-qualities") == 0) && has_value) {
+            int codec = strcmp(a, "--jpeg-qualities") == 0 ? RD_JPEG : RD_LAT;
             int n = parse_quality_list(argv[++i], run->settings[codec], MAX_SETTINGS);
             for (int k = 0; k < n && codec == RD_JPEG; k++)
                 if (run->settings[codec][k] < 1)
@@ -668,7 +668,7 @@ int bench_rd(int argc, char **argv)
                 st.opt.crops = (int)v;
         } else if (strcmp(a, "--json") == 0) {
             st.opt.json = 1;
-        } else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+        } else if (strcmp(a, "--quiet") == 0) {
             st.opt.quiet = 1;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "lat bench rd: unknown option or missing value: %s\n", a);

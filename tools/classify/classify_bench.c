@@ -53,7 +53,7 @@ static void usage(FILE *f)
         "usage: lat classify bench [options]\n"
         "  --dataset DIR       folder with {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]\n"
         "                      (default /usr/share/datasets/fashion-mnist)\n"
-        "  -q Q1,Q2,...        qualities (default 50,90)\n"
+        "  -q, --qualities Q1,Q2,...  qualities (default 50,90)\n"
         "  --model FILE        lossy model (default: fmnist.latm next to the default model)\n"
         "  --work DIR          where encoded files go (default: a new folder in $TMPDIR or\n"
         "                      /tmp, removed afterwards unless --keep)\n"
@@ -397,7 +397,7 @@ int classify_bench(int argc, char **argv)
             goto out;
         } else if (OPT("--dataset"))
             b->dataset = v;
-        else if (OPT("-q")) {
+        else if (OPT("-q") || OPT("--qualities")) {
             b->nq = parse_qualities(v, b->qualities, MAX_QUALITIES);
             if (b->nq <= 0) {
                 fprintf(stderr, "lat classify bench: bad -q list '%s'\n", v);

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "imageio.h"
 #include "lat.h"
 
 int cli_fail(const char *cmd, const char *fmt, ...)
@@ -88,6 +89,16 @@ const char *cli_lat_error(int code)
     default:
         return lat_strerror(code);
     }
+}
+
+int cli_fail_lat_file(const char *cmd, const char *name, const uint8_t *data, size_t size,
+                      int code)
+{
+    const char *format = code == LAT_ERR_BAD_MAGIC ? image_format_name(data, size) : NULL;
+    if (format)
+        return cli_fail(cmd, "%s is a %s image, not a .lat file (lat encode compresses "
+                             "images into .lat files)", name, format);
+    return cli_fail(cmd, "%s: %s", name, cli_lat_error(code));
 }
 
 double cli_now(void)

@@ -6,6 +6,7 @@
  * not the result goes to stderr, so stdout can carry a file ("-o -"). */
 #ifndef LAT_TOOLS_CLI_H
 #define LAT_TOOLS_CLI_H
+#include <stddef.h>
 #include <stdint.h>
 
 enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILURE = 1, CLI_EXIT_USAGE = 2 };
@@ -31,9 +32,6 @@ int cli_option_error(const char *cmd, int getopt_result, char **argv);
 
 /* Parses a whole decimal integer within [min, max]. Returns 0 or -1. */
 int cli_parse_long(const char *s, long min, long max, long *out);
-/* The usage error for what getopt_long (with ":" leading the optstring and
- * opterr = 0) returned as '?' or ':'. Returns CLI_EXIT_USAGE. */
-int cli_option_error(const char *cmd, int getopt_result, char **argv);
 
 /* Parses a whole decimal unsigned integer (>= 1). Returns 0 or -1. */
 int cli_parse_u64(const char *s, uint64_t *out);
@@ -41,6 +39,12 @@ int cli_parse_u64(const char *s, uint64_t *out);
 /* A sentence for a LatError that also tells the user what to do, e.g. for
  * LAT_ERR_NO_MODEL. Falls back to lat_strerror(). Never NULL. */
 const char *cli_lat_error(int code);
+
+/* Fails "lat <cmd>: <name>: <problem>" for a LatError that reading the
+ * .lat file data (size bytes) gave; a PNG, JPEG or PPM/PGM given instead is
+ * named as such, with a pointer to lat encode. Returns CLI_EXIT_FAILURE. */
+int cli_fail_lat_file(const char *cmd, const char *name, const uint8_t *data, size_t size,
+                      int code);
 
 /* Monotonic time in seconds, for -v timings. */
 double cli_now(void);

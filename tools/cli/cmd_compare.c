@@ -249,12 +249,18 @@ int cmd_compare(int argc, char **argv)
             return cli_fail("compare", "%s", msg);
         }
         ImageDiff d;
-        if (image_diff(&ref, &test, &d) < 0) {
+        if (exact && ref.bit_depth != test.bit_depth) {
+            r = cli_fail("compare", "images differ in bit depth: %u-bit vs %u-bit",
+                         ref.bit_depth, test.bit_depth);
+        } else if (image_diff(&ref, &test, &d) < 0) {
             r = cli_fail("compare", "images differ in shape: %ux%u %ux%u-bit vs %ux%u %ux%u-bit",
                          ref.width, ref.height, ref.channels, ref.bit_depth, test.width,
                          test.height, test.channels, test.bit_depth);
         } else {
             print_diff(&d, (uint64_t)ref.width * ref.height * ref.channels);
+            if (ref.bit_depth != test.bit_depth)
+                printf("bit depth: %u-bit vs %u-bit, compared at 16 bits (8-bit samples "
+                       "x 257, peak 65535)\n", ref.bit_depth, test.bit_depth);
             print_metadata(&ref, &test);
             if (exact && d.differing)
                 r = cli_fail("compare", "images differ in %llu samples (max abs error %u)",

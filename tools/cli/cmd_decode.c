@@ -102,10 +102,13 @@ int cmd_decode(int argc, char **argv)
     if (err >= 0)
         err = lat_decode(ctx, data, size, &img);
     lat_close(&ctx);
-    free(data);
     double t1 = cli_now();
-    if (err < 0)
-        return cli_fail("decode", "%s: %s", in_name, cli_lat_error(err));
+    if (err < 0) {
+        r = cli_fail_lat_file("decode", in_name, data, size, err);
+        free(data);
+        return r;
+    }
+    free(data);
     r = CLI_EXIT_OK;
     if (image_write_file_guarded(o.output, o.input, &img, msg, sizeof(msg)) < 0)
         r = cli_fail("decode", "%s", msg);

@@ -108,7 +108,8 @@ static void print_psnr(LatContext *ctx, const uint8_t *file, size_t size, const 
     else if (isinf(d.psnr))
         fprintf(stderr, "PSNR: inf dB (identical)\n");
     else
-        fprintf(stderr, "PSNR: %.3f dB (max abs error %u)\n", d.psnr, d.max_abs);
+        fprintf(stderr, "PSNR: %.3f dB (max abs error %u%s)\n", d.psnr, d.max_abs,
+                back.bit_depth != img->bit_depth ? ", at 16 bits" : "");
     lat_image_free(&back);
 }
 
@@ -169,6 +170,9 @@ int cmd_encode(int argc, char **argv)
                 (double)size * 8.0 / (pixels * img.channels),
                 o.lossless ? "lossless" : "lossy", (t1 - t0) * 1e3, (t2 - t1) * 1e3);
     }
+    if (!o.lossless && img.bit_depth == 16)
+        fprintf(stderr, "lat encode: note: lossy mode keeps 8 bits per sample; %s is 16-bit "
+                "and decodes as 8-bit (--lossless keeps all 16)\n", o.input);
     if (o.print_psnr)
         print_psnr(ctx, file, size, &img);
     lat_free(file);

@@ -13,8 +13,8 @@ static const char usage[] =
     "usage: lat info IN.lat [options]\n"
     "\n"
     "Prints the mode, dimensions, channels, bit depth, model (lossy files),\n"
-    "the streams with their sizes, and bits per pixel. The header and the\n"
-    "stream table are validated (checksums included); pixels are not decoded.\n"
+    "the streams with their sizes, and bits per pixel. The header, the stream\n"
+    "table and every stream's checksum are verified; pixels are not decoded.\n"
     "\n"
     "      --json           machine-readable output\n"
     "  -v, --verbose        also stream type ids, decompressed sizes and ratios;\n"
@@ -170,9 +170,19 @@ int cmd_info(int argc, char **argv)
     }
     int err = lat_inspect(data, size, info);
     if (err < 0) {
+        int r = cli_fail_lat_file("info", name, data, size, err);
         free(data);
         free(info);
-        return cli_fail("info", "%s: %s", name, cli_lat_error(err));
+        return r;
+    }
+    uint32_t bad;
+    if (lat_verify_streams(data, size, &bad) < 0) {
+        int r = cli_fail("info", "%s: stream %u (%s) is corrupt: its bytes do not match the "
+                         "checksum in the stream table; obtain a fresh copy", name, bad,
+                         bad < LAT_MAX_STREAMS_INFO ? info->streams[bad].name : "?");
+        free(data);
+        free(info);
+        return r;
     }
     if (json)
         print_json(name, info);

@@ -99,6 +99,17 @@ int image_read_memory(const uint8_t *data, size_t size, LatImage *img, uint64_t 
     return -1;
 }
 
+const char *image_format_name(const uint8_t *data, size_t size)
+{
+    if (png_is_signature(data, size))
+        return "PNG";
+    if (jpeg_is_signature(data, size))
+        return "JPEG";
+    if (pnm_is_signature(data, size))
+        return "PPM/PGM";
+    return NULL;
+}
+
 int read_whole_file(const char *path, uint8_t **data, size_t *size, char *err, size_t errlen)
 {
     int is_stdin = strcmp(path, "-") == 0;
@@ -189,12 +200,25 @@ int image_check_output_path(const char *path, char *err, size_t errlen)
     return 0;
 }
 
+/* 1 if path ends in ".pgm" (any case): a grey-only format. */
+static int is_pgm_path(const char *path)
+{
+    size_t n = strlen(path);
+    return n >= 4 && strcasecmp(path + n - 4, ".pgm") == 0;
+}
+
 int image_write_file_guarded(const char *path, const char *input_path, const LatImage *img,
                              char *err, size_t errlen)
 {
     const OutputFormat fmt = format_from_path(path);
     if (fmt != FMT_PNG && fmt != FMT_PNM)
         return image_check_output_path(path, err, errlen);
+    /* PGM holds grey only; P6 data behind a .pgm name misleads every reader. */
+    if (is_pgm_path(path) && img->channels >= 3) {
+        snprintf(err, errlen, "%s: a .pgm file holds grey images, this one is %s (write a .ppm "
+                 "or .png)", path, img->channels == 3 ? "RGB" : "RGBA");
+        return -1;
+    }
     /* Encoded straight into the file: no second copy of the image. */
     OutputFile o;
     if (output_open(&o, path, input_path, err, errlen) < 0)

@@ -20,6 +20,10 @@ int image_read_file(const char *path, LatImage *img, uint64_t max_pixels, char *
 int image_read_memory(const uint8_t *data, size_t size, LatImage *img, uint64_t max_pixels,
                       char *err, size_t errlen);
 
+/* "PNG", "JPEG" or "PPM/PGM" when data starts like an image this module
+ * reads, else NULL: lets lat decode say what it was given instead. */
+const char *image_format_name(const uint8_t *data, size_t size);
+
 /* Writes img to path; format from the extension (.png, .ppm/.pgm/.pnm;
  * "-" = PNG to stdout). Regular files are written atomically (see
  * output_file.h). Returns 0 or -1 with a reason in err. */

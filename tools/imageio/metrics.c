@@ -18,25 +18,27 @@ double psnr_u8(const uint8_t *a, const uint8_t *b, size_t n)
     return psnr_from_mse(n ? sum / (double)n : 0.0, 255.0);
 }
 
+/* Sample i of img at 16 bits when wide, else at its own depth. */
+static int32_t sample(const LatImage *img, size_t i, int wide)
+{
+    if (img->bit_depth == 16)
+        return ((const uint16_t *)img->pixels)[i];
+    int32_t v = ((const uint8_t *)img->pixels)[i];
+    return wide ? v * 257 : v;
+}
+
 int image_diff(const LatImage *a, const LatImage *b, ImageDiff *d)
 {
     if (a->width != b->width || a->height != b->height || a->channels != b->channels ||
-        a->bit_depth != b->bit_depth || (a->bit_depth != 8 && a->bit_depth != 16))
+        (a->bit_depth != 8 && a->bit_depth != 16) || (b->bit_depth != 8 && b->bit_depth != 16))
         return -1;
+    const int wide = a->bit_depth == 16 || b->bit_depth == 16;
     size_t n = (size_t)a->width * a->height * a->channels;
     double sum = 0.0;
     uint32_t max_abs = 0;
     uint64_t differing = 0;
     for (size_t i = 0; i < n; i++) {
-        int32_t va, vb;
-        if (a->bit_depth == 8) {
-            va = ((const uint8_t *)a->pixels)[i];
-            vb = ((const uint8_t *)b->pixels)[i];
-        } else {
-            va = ((const uint16_t *)a->pixels)[i];
-            vb = ((const uint16_t *)b->pixels)[i];
-        }
-        uint32_t e = (uint32_t)abs(va - vb);
+        uint32_t e = (uint32_t)abs(sample(a, i, wide) - sample(b, i, wide));
         if (e) {
             differing++;
             if (e > max_abs)
@@ -45,8 +47,9 @@ int image_diff(const LatImage *a, const LatImage *b, ImageDiff *d)
         }
     }
     d->mse = n ? sum / (double)n : 0.0;
-    d->psnr = psnr_from_mse(d->mse, a->bit_depth == 8 ? 255.0 : 65535.0);
+    d->psnr = psnr_from_mse(d->mse, wide ? 65535.0 : 255.0);
     d->max_abs = max_abs;
     d->differing = differing;
+    d->bit_depth = wide ? 16 : 8;
     return 0;
 }

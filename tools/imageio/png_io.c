@@ -89,6 +89,29 @@ static void copy_metadata(png_structp png, png_infop info, LatImage *img)
     }
 }
 
+static uint32_t get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* The pixel limit, from the IHDR chunk's bytes before libpng sees them:
+ * libpng's side limit below would otherwise refuse a large image as
+ * "Invalid IHDR data", a message that does not say what is wrong. */
+static int png_check_pixel_limit(const uint8_t *data, size_t size, uint64_t max_pixels,
+                                 char *err, size_t errlen)
+{
+    if (max_pixels == 0)
+        max_pixels = LAT_DEFAULT_MAX_PIXELS;
+    if (size < 24 || memcmp(data + 12, "IHDR", 4) != 0)
+        return 0;   /* libpng reports the damage */
+    uint32_t w = get_be32(data + 16), h = get_be32(data + 20);
+    if ((uint64_t)w * h <= max_pixels)
+        return 0;
+    snprintf(err, errlen, "image is %ux%u, more than the limit of %llu pixels", w, h,
+             (unsigned long long)max_pixels);
+    return -1;
+}
+
 int png_read_memory(const uint8_t *data, size_t size, LatImage *img, uint64_t max_pixels,
                     char *err, size_t errlen)
 {
@@ -113,6 +136,11 @@ int png_read_memory(const uint8_t *data, size_t size, LatImage *img, uint64_t ma
         png_destroy_read_struct(&png, &info, NULL);
         free(st->rows);
         image_clear(&st->img);
+        free(st);
+        return -1;
+    }
+    if (png_check_pixel_limit(data, size, max_pixels, err, errlen) < 0) {
+        png_destroy_read_struct(&png, &info, NULL);
         free(st);
         return -1;
     }

@@ -1,0 +1,110 @@
+#!/bin/sh
+# What a new user hits first (issue 19), through the CLI: each section names
+# the item it checks. 16-bit input to lossy mode (1), a JPEG given to decode
+# (2), --max-pixels on PNG (3), RGB into a .pgm (4), lat info on a corrupted
+# stream (5), help on stdout and -q meaning quality everywhere (6), batch
+# encode/decode into a folder (13), --json from encode and decode (14).
+#
+# usage: first_use_cli_test.sh LAT_BINARY TESTVECTORS_DIR MODEL
+LAT=$1
+TV=$2
+MODEL=$3
+if [ ! -x "$LAT" ] || [ ! -d "$TV" ] || [ ! -f "$MODEL" ]; then
+    echo "usage: first_use_cli_test.sh LAT_BINARY TESTVECTORS_DIR MODEL" >&2
+    exit 2
+fi
+TEST_TMP_PREFIX=lat-first-use
+. "$(dirname "$0")/cli_common.sh"
+
+expect() {
+    ex_want=$1
+    shift
+    run "$@"
+    [ "$rc" = "$ex_want" ] || fail "exit $rc, want $ex_want: $* :: $(head -c 300 "$T/err")"
+}
+
+# one_line CMD: stderr is exactly one line starting with "lat CMD: ".
+one_line() {
+    [ "$(wc -l <"$T/err")" = 1 ] && grep -q "^lat $1: " "$T/err" ||
+        fail "stderr is not one 'lat $1:' line: $(head -c 300 "$T/err")"
+}
+
+PHOTO=$TV/kodim23-crop512.png
+SMALL=$TV/kodim23-48.png
+JPEG=$TV/kodim23-64.jpg
+RGB16=$TV/pngsuite/basn2c16.png
+
+# --- item 1: 16-bit input to lossy mode -------------------------------------
+expect 0 "$LAT" encode "$RGB16" -o "$T/rgb16.lat" --model "$MODEL" --print-psnr
+grep -q "note: lossy mode keeps 8 bits per sample" "$T/err" ||
+    fail "16-bit lossy encode does not say it reduces to 8 bits: $(cat "$T/err")"
+grep -q "PSNR: [0-9.]* dB" "$T/err" || fail "--print-psnr across bit depths: $(cat "$T/err")"
+expect 0 "$LAT" compare "$RGB16" "$T/rgb16.lat" --model "$MODEL"
+grep -q "^PSNR: [0-9.]* dB" "$T/out" || fail "compare 16-bit vs its lossy decode: $(cat "$T/out")"
+grep -q "compared at 16 bits" "$T/out" || fail "compare does not say the depths differ"
+expect 1 "$LAT" compare --exact "$RGB16" "$T/rgb16.lat" --model "$MODEL"
+grep -q "bit depth" "$T/err" || fail "compare --exact across depths does not name the depth"
+
+# --- item 2: an image given to lat decode / lat info ---------------------------
+expect 1 "$LAT" decode "$JPEG" -o "$T/x.png"
+one_line decode
+grep -q "is a JPEG image, not a .lat file (lat encode" "$T/err" ||
+    fail "decode of a JPEG: $(cat "$T/err")"
+expect 1 "$LAT" decode "$SMALL" -o "$T/x.png"
+grep -q "is a PNG image" "$T/err" || fail "decode of a PNG: $(cat "$T/err")"
+expect 0 "$LAT" decode "$T/rgb16.lat" -o "$T/small.ppm" --model "$MODEL"
+expect 1 "$LAT" info "$T/small.ppm"
+one_line info
+grep -q "is a PPM/PGM image" "$T/err" || fail "info of a PPM: $(cat "$T/err")"
+[ ! -e "$T/x.png" ] || fail "decode of an image wrote an output"
+
+# --- item 3: --max-pixels on a PNG says what the limit is ----------------------
+expect 1 "$LAT" encode "$PHOTO" -o "$T/x.lat" --lossless --max-pixels 100
+one_line encode
+grep -q "image is 512x512, more than the limit of 100 pixels" "$T/err" ||
+    fail "PNG over --max-pixels: $(cat "$T/err")"
+
+# --- item 4: a colour image into a .pgm ------------------------------------------
+expect 0 "$LAT" encode "$SMALL" -o "$T/rgb.lat" --lossless
+expect 1 "$LAT" decode "$T/rgb.lat" -o "$T/x.pgm"
+one_line decode
+grep -q "grey" "$T/err" || fail "RGB into .pgm: $(cat "$T/err")"
+[ ! -e "$T/x.pgm" ] || fail "RGB into .pgm left a file"
+expect 0 "$LAT" decode "$T/rgb.lat" -o "$T/x.ppm"
+head -c 2 "$T/x.ppm" | grep -q P6 || fail ".ppm is not P6"
+
+# --- item 5: lat info verifies the stream checksums ----------------------------
+expect 0 "$LAT" encode "$PHOTO" -o "$T/photo.lat" --model "$MODEL" -q 50
+size=$(stat -c %s "$T/photo.lat")
+cp "$T/photo.lat" "$T/bad.lat"
+# The last byte belongs to the last stream's frame: flip all its bits.
+last=$(od -An -tu1 -j $((size - 1)) -N1 "$T/photo.lat" | tr -d ' ')
+printf "\\$(printf '%03o' $((last ^ 255)))" |
+    dd of="$T/bad.lat" bs=1 seek=$((size - 1)) conv=notrunc 2>/dev/null
+expect 0 "$LAT" info "$T/photo.lat"
+expect 1 "$LAT" info "$T/bad.lat"
+one_line info
+grep -q "stream [0-9]* (.*) is corrupt" "$T/err" || fail "corrupt stream not named: $(cat "$T/err")"
+expect 1 "$LAT" info --json "$T/bad.lat"
+[ ! -s "$T/out" ] || fail "info printed a listing of a corrupt file"
+
+# --- item 6: help on stdout; -q is quality everywhere --------------------------
+for cmd in "bench" "bench nn" "bench rd" "bench lossless" "train" "classify" \
+    "classify bench" "encode" "decode" "info" "compare"; do
+    # shellcheck disable=SC2086
+    expect 0 "$LAT" $cmd --help
+    grep -q "^usage: lat $cmd" "$T/out" || fail "lat $cmd --help: no usage on stdout"
+    [ ! -s "$T/err" ] || fail "lat $cmd --help wrote to stderr: $(head -c 200 "$T/err")"
+done
+"$LAT" bench --help | grep -q "lossless" || fail "lat bench --help does not list the kinds"
+"$LAT" bench rd --help | grep -q -- "-q, --qualities" || fail "bench rd: -q is not the quality list"
+"$LAT" bench lossless --help | grep -q -- " -q[ ,]" && fail "bench lossless still documents -q"
+"$LAT" classify bench --help | grep -q -- "-q, --qualities" || fail "classify bench: no --qualities"
+expect 2 "$LAT" bench lossless "$SMALL" -q
+# bench rd -q takes a list of lat qualities, as --qualities does.
+expect 0 "$LAT" bench rd "$SMALL" -o "$T/rd" -q 50 --jpeg-qualities 50 --quiet --model "$MODEL" \
+    --crops 0 --threads 1
+[ "$(grep -c '^[^,]*,lat,' "$T/rd/rd.csv")" = 1 ] || fail "bench rd -q 50 ran other lat qualities"
+
+echo "$checks checks, $failures failures"
+[ "$failures" = 0 ]
