@@ -106,5 +106,63 @@ expect 0 "$LAT" bench rd "$SMALL" -o "$T/rd" -q 50 --jpeg-qualities 50 --quiet -
     --crops 0 --threads 1
 [ "$(grep -c '^[^,]*,lat,' "$T/rd/rd.csv")" = 1 ] || fail "bench rd -q 50 ran other lat qualities"
 
+# --- item 13: batch encode and decode into a folder -----------------------------
+mkdir "$T/in"
+cp "$SMALL" "$T/in/a.png"
+cp "$JPEG" "$T/in/b.jpg"
+printf 'not an image\n' >"$T/in/bad.png"
+expect 1 "$LAT" encode "$T/in/a.png" "$T/in/bad.png" "$T/in/b.jpg" -d "$T/lat" --lossless
+grep -q "^lat encode: 1 of 3 inputs failed: $T/in/bad.png\$" "$T/err" ||
+    fail "batch encode does not list the failure: $(cat "$T/err")"
+[ -f "$T/lat/a.lat" ] && [ -f "$T/lat/b.lat" ] || fail "batch encode stopped at a bad file"
+[ ! -e "$T/lat/bad.lat" ] || fail "batch encode wrote an output for a bad file"
+expect 0 "$LAT" compare --exact "$T/in/a.png" "$T/lat/a.lat"
+expect 0 "$LAT" compare --exact "$T/in/b.jpg" "$T/lat/b.lat"
+cp "$T/in/bad.png" "$T/lat/bad.lat"
+expect 1 "$LAT" decode "$T/lat/a.lat" "$T/lat/bad.lat" "$T/lat/b.lat" -d "$T/dec"
+grep -q "^lat decode: 1 of 3 inputs failed: $T/lat/bad.lat\$" "$T/err" ||
+    fail "batch decode does not list the failure: $(cat "$T/err")"
+expect 0 "$LAT" compare --exact "$T/in/a.png" "$T/dec/a.png"
+expect 0 "$LAT" compare --exact "$T/in/b.jpg" "$T/dec/b.png"
+expect 0 "$LAT" decode "$T/lat/a.lat" "$T/lat/b.lat" -d "$T/dec2"
+# a.png and a.jpg would both be a.lat: the second fails instead of replacing it.
+cp "$JPEG" "$T/in/a.jpg"
+expect 1 "$LAT" encode "$T/in/a.png" "$T/in/a.jpg" -d "$T/dup" --lossless
+grep -q "already written" "$T/err" || fail "duplicate output name not refused: $(cat "$T/err")"
+expect 0 "$LAT" compare --exact "$T/in/a.png" "$T/dup/a.lat"
+expect 2 "$LAT" encode "$T/in/a.png" "$T/in/b.jpg" -o "$T/x.lat"
+one_line encode
+# Lossy batch: the model file is opened once for all inputs.
+if command -v strace >/dev/null && strace -o /dev/null true 2>/dev/null; then
+    expect 0 strace -f -e trace=open,openat -o "$T/trace" "$LAT" encode "$T/in/a.png" \
+        "$T/in/b.jpg" "$PHOTO" -d "$T/lossy" --model "$MODEL" -q 30
+    opens=$(grep -c "$(basename "$MODEL")\"" "$T/trace")
+    [ "$opens" = 1 ] || fail "a lossy batch of 3 opened the model $opens times"
+else
+    echo "strace not available: model-load count not checked"
+fi
+
+# --- item 14: --json from encode and decode --------------------------------------
+expect 0 "$LAT" encode "$PHOTO" -o "$T/j.lat" --model "$MODEL" -q 40 --json --print-psnr
+cp "$T/out" "$T/enc.json"
+[ "$(wc -l <"$T/enc.json")" = 1 ] || fail "encode --json is not one line: $(cat "$T/enc.json")"
+bytes=$(stat -c %s "$T/j.lat")
+grep -q "\"bytes\": $bytes," "$T/enc.json" || fail "encode --json bytes: $(cat "$T/enc.json")"
+grep -q '"psnr": [0-9]' "$T/enc.json" || fail "encode --json has no psnr: $(cat "$T/enc.json")"
+grep -q '"quality": 40' "$T/enc.json" || fail "encode --json has no quality"
+expect 0 "$LAT" decode "$T/j.lat" -o "$T/j.png" --model "$MODEL" --json
+cp "$T/out" "$T/dec.json"
+grep -q "\"bytes\": $bytes," "$T/dec.json" || fail "decode --json bytes: $(cat "$T/dec.json")"
+grep -q '"width": 512, "height": 512' "$T/dec.json" || fail "decode --json shape"
+expect 0 "$LAT" encode "$SMALL" -o "$T/k.lat" --lossless --json --print-psnr
+grep -q '"psnr": null' "$T/out" || fail "identical lossless result is not psnr null: $(cat "$T/out")"
+expect 2 "$LAT" encode "$SMALL" -o - --lossless --json
+if command -v python3 >/dev/null; then
+    for f in enc dec; do
+        python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["bpp"] > 0' \
+            "$T/$f.json" || fail "$f --json is not valid JSON: $(cat "$T/$f.json")"
+    done
+fi
+
 echo "$checks checks, $failures failures"
 [ "$failures" = 0 ]

@@ -4,30 +4,41 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "cli.h"
 #include "commands.h"
 #include "imageio.h"
+#include "json.h"
 #include "lat.h"
 
 static const char usage[] =
     "usage: lat decode IN.lat -o OUT [options]\n"
+    "       lat decode IN.lat... -d OUTDIR [options]\n"
     "\n"
     "Decompresses IN ('-' for stdin) into OUT: .png (default, also for '-' =\n"
-    "stdout), or .ppm/.pgm/.pnm (no alpha). The ICC profile and EXIF block\n"
-    "stored in the .lat are written back (PNG iCCP/eXIf). A regular OUT is\n"
-    "written atomically: a failed run leaves no file.\n"
+    "stdout), or .ppm/.pgm/.pnm (no alpha; .pgm grey only). The ICC profile\n"
+    "and EXIF block stored in the .lat are written back (PNG iCCP/eXIf). A\n"
+    "regular OUT is written atomically: a failed run leaves no file.\n"
+    "With -d, every IN becomes OUTDIR/<name>.png with one model load; a bad\n"
+    "input does not stop the others, the failures are listed at the end and\n"
+    "the exit status is 1 if any failed.\n"
     "\n"
-    "  -o, --output FILE    output image (required)\n"
+    "  -o, --output FILE    output image (one input)\n"
+    "  -d, --dir OUTDIR     output folder (any number of inputs)\n"
     "      --model FILE     lossy model file (default: $LAT_MODEL, then the\n"
     "                       installed model)\n"
     "      --threads N      worker threads, 0 = all cores (default 0)\n"
     "      --max-pixels N   refuse larger images (default 268435456)\n"
+    "      --json           print one JSON object per input on stdout (sizes,\n"
+    "                       bpp, times)\n"
     "  -v, --verbose        print the image shape and timings to stderr\n"
     "  -h, --help           this help\n";
 
 typedef struct DecodeOptions {
-    const char *input, *output, *model;
-    int verbose;
+    char **inputs;
+    int ninputs;
+    const char *output, *dir, *model;
+    int verbose, json;
     long threads;
     uint64_t max_pixels;
 } DecodeOptions;
@@ -36,9 +47,11 @@ static int parse(int argc, char **argv, DecodeOptions *o)
 {
     static const struct option longs[] = {
         {"output", required_argument, NULL, 'o'},
+        {"dir", required_argument, NULL, 'd'},
         {"model", required_argument, NULL, 'm'},
         {"threads", required_argument, NULL, 't'},
         {"max-pixels", required_argument, NULL, 'P'},
+        {"json", no_argument, NULL, 'j'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -46,9 +59,10 @@ static int parse(int argc, char **argv, DecodeOptions *o)
     memset(o, 0, sizeof(*o));
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":o:vh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:d:vh", longs, NULL)) != -1) {
         switch (c) {
         case 'o': o->output = optarg; break;
+        case 'd': o->dir = optarg; break;
         case 'm': o->model = optarg; break;
         case 't':
             if (cli_parse_long(optarg, 0, 1024, &o->threads) < 0)
@@ -58,6 +72,7 @@ static int parse(int argc, char **argv, DecodeOptions *o)
             if (cli_parse_u64(optarg, &o->max_pixels) < 0)
                 return cli_usage_error("decode", "max-pixels must be a positive integer");
             break;
+        case 'j': o->json = 1; break;
         case 'v': o->verbose = 1; break;
         case 'h': fputs(usage, stdout); return -1;
         default: return cli_option_error("decode", c, argv);
@@ -65,12 +80,64 @@ static int parse(int argc, char **argv, DecodeOptions *o)
     }
     if (optind >= argc)
         return cli_usage_error("decode", "missing input file");
-    if (optind + 1 < argc)
-        return cli_usage_error("decode", "one input file expected, got '%s' too", argv[optind + 1]);
-    o->input = argv[optind];
-    if (!o->output)
-        return cli_usage_error("decode", "missing -o OUTPUT");
+    o->inputs = argv + optind;
+    o->ninputs = argc - optind;
+    if (o->output && o->dir)
+        return cli_usage_error("decode", "give -o OUTPUT or -d OUTDIR, not both");
+    if (!o->dir && o->ninputs > 1)
+        return cli_usage_error("decode", "%d input files need -d OUTDIR, not -o", o->ninputs);
+    if (!o->output && !o->dir)
+        return cli_usage_error("decode", "missing -o OUTPUT (or -d OUTDIR)");
+    if (o->json && o->output && strcmp(o->output, "-") == 0)
+        return cli_usage_error("decode", "--json needs stdout: write the image to a file");
     return CLI_EXIT_OK;
+}
+
+static void print_json(const char *input, const char *output, size_t size, const LatImage *img,
+                       double decode_ms, double write_ms)
+{
+    printf("{\"input\": \"");
+    json_put_text(stdout, input, 1);
+    printf("\", \"output\": \"");
+    json_put_text(stdout, output, 1);
+    printf("\", \"width\": %u, \"height\": %u, \"channels\": %u, \"bit_depth\": %u, "
+           "\"bytes\": %zu, \"bpp\": %.6f, \"decode_ms\": %.3f, \"write_ms\": %.3f}\n",
+           img->width, img->height, img->channels, img->bit_depth, size,
+           (double)size * 8.0 / ((double)img->width * img->height), decode_ms, write_ms);
+}
+
+/* Decodes one input into output with the shared context. Returns an exit
+ * code. */
+static int decode_one(LatContext *ctx, const DecodeOptions *o, const char *input,
+                      const char *output)
+{
+    char msg[512];
+    const char *in_name = strcmp(input, "-") ? input : "stdin";
+    uint8_t *data;
+    size_t size;
+    if (read_whole_file(input, &data, &size, msg, sizeof(msg)) < 0)
+        return cli_fail("decode", "%s", msg);
+    double t0 = cli_now();
+    LatImage img;
+    int err = lat_decode(ctx, data, size, &img);
+    double t1 = cli_now();
+    int r = CLI_EXIT_OK;
+    if (err < 0)
+        r = cli_fail_lat_file("decode", in_name, data, size, err);
+    free(data);
+    if (r != CLI_EXIT_OK)
+        return r;
+    if (image_write_file_guarded(output, input, &img, msg, sizeof(msg)) < 0)
+        r = cli_fail("decode", "%s", msg);
+    double t2 = cli_now();
+    if (r == CLI_EXIT_OK && o->verbose)
+        fprintf(stderr, "%s: %ux%u, %u channel%s, %u-bit -> %s\ndecode %.1f ms, write %.1f ms\n",
+                in_name, img.width, img.height, img.channels, img.channels > 1 ? "s" : "",
+                img.bit_depth, output, (t1 - t0) * 1e3, (t2 - t1) * 1e3);
+    if (r == CLI_EXIT_OK && o->json)
+        print_json(in_name, output, size, &img, (t1 - t0) * 1e3, (t2 - t1) * 1e3);
+    lat_image_free(&img);
+    return r;
 }
 
 int cmd_decode(int argc, char **argv)
@@ -81,14 +148,8 @@ int cmd_decode(int argc, char **argv)
         return r < 0 ? CLI_EXIT_OK : r;
 
     char msg[512];
-    if (image_check_output_path(o.output, msg, sizeof(msg)) < 0)
+    if (o.output && image_check_output_path(o.output, msg, sizeof(msg)) < 0)
         return cli_usage_error("decode", "%s", msg);
-    const char *in_name = strcmp(o.input, "-") ? o.input : "stdin";
-    uint8_t *data;
-    size_t size;
-    if (read_whole_file(o.input, &data, &size, msg, sizeof(msg)) < 0)
-        return cli_fail("decode", "%s", msg);
-    double t0 = cli_now();
     LatSettings s;
     lat_default_settings(&s);
     s.threads = (int)o.threads;
@@ -96,26 +157,31 @@ int cmd_decode(int argc, char **argv)
     if (o.max_pixels)
         s.max_pixels = o.max_pixels;
     LatContext *ctx = NULL;
-    LatImage img;
-    memset(&img, 0, sizeof(img));
     int err = lat_open(&ctx, &s);
-    if (err >= 0)
-        err = lat_decode(ctx, data, size, &img);
-    lat_close(&ctx);
-    double t1 = cli_now();
-    if (err < 0) {
-        r = cli_fail_lat_file("decode", in_name, data, size, err);
-        free(data);
+    if (err < 0)
+        return cli_fail("decode", "%s", cli_lat_error(err));
+    if (!o.dir) {
+        r = decode_one(ctx, &o, o.inputs[0], o.output);
+        lat_close(&ctx);
         return r;
     }
-    free(data);
-    r = CLI_EXIT_OK;
-    if (image_write_file_guarded(o.output, o.input, &img, msg, sizeof(msg)) < 0)
-        r = cli_fail("decode", "%s", msg);
-    else if (o.verbose)
-        fprintf(stderr, "%s: %ux%u, %u channel%s, %u-bit -> %s\ndecode %.1f ms, write %.1f ms\n",
-                in_name, img.width, img.height, img.channels, img.channels > 1 ? "s" : "",
-                img.bit_depth, o.output, (t1 - t0) * 1e3, (cli_now() - t1) * 1e3);
-    lat_image_free(&img);
-    return r;
+    Batch b = {.cmd = "decode", .dir = o.dir};
+    char dir_err[512];
+    if (batch_make_dir(&b, dir_err, sizeof(dir_err)) < 0) {
+        lat_close(&ctx);
+        return cli_fail("decode", "%s", dir_err);
+    }
+    for (int i = 0; i < o.ninputs; i++) {
+        char out[4096];
+        const char *in = o.inputs[i];
+        if (strcmp(in, "-") == 0)
+            r = cli_fail("decode", "stdin cannot be one of several inputs (-d): give a file");
+        else if (batch_output_path(&b, in, ".png", out, sizeof(out), msg, sizeof(msg)) < 0)
+            r = cli_fail("decode", "%s", msg);
+        else
+            r = decode_one(ctx, &o, in, out);
+        batch_done(&b, in, r != CLI_EXIT_OK);
+    }
+    lat_close(&ctx);
+    return batch_finish(&b);
 }

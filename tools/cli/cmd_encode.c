@@ -5,21 +5,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "batch.h"
 #include "cli.h"
 #include "commands.h"
 #include "imageio.h"
+#include "json.h"
 #include "lat.h"
 #include "metrics.h"
 #include "output_file.h"
 
 static const char usage[] =
     "usage: lat encode IN -o OUT.lat [options]\n"
+    "       lat encode IN... -d OUTDIR [options]\n"
     "\n"
     "Compresses IN (PNG 8/16-bit gray, gray+alpha, RGB, RGBA or palette; JPEG;\n"
     "binary PPM/PGM; '-' for stdin) into a .lat file. OUT '-' is stdout.\n"
     "A regular OUT is written atomically: a failed run leaves no file.\n"
+    "With -d, every IN becomes OUTDIR/<name>.lat with one model load; a bad\n"
+    "input does not stop the others, the failures are listed at the end and\n"
+    "the exit status is 1 if any failed.\n"
     "\n"
-    "  -o, --output FILE    output .lat file (required)\n"
+    "  -o, --output FILE    output .lat file (one input)\n"
+    "  -d, --dir OUTDIR     output folder (any number of inputs)\n"
     "  -q, --quality N      lossy quality 0..100 (default 75)\n"
     "      --lossless       bit-exact mode (every bit depth, alpha kept)\n"
     "      --strip          drop the ICC profile and EXIF block\n"
@@ -28,12 +35,16 @@ static const char usage[] =
     "      --threads N      worker threads, 0 = all cores (default 0)\n"
     "      --max-pixels N   refuse larger images (default 268435456)\n"
     "      --print-psnr     decode the result and print its PSNR to stderr\n"
+    "      --json           print one JSON object per input on stdout (sizes,\n"
+    "                       bpp, times; psnr with --print-psnr)\n"
     "  -v, --verbose        print sizes, bits per pixel and timings to stderr\n"
     "  -h, --help           this help\n";
 
 typedef struct EncodeOptions {
-    const char *input, *output, *model;
-    int quality, lossless, strip, verbose, print_psnr;
+    char **inputs;
+    int ninputs;
+    const char *output, *dir, *model;
+    int quality, lossless, strip, verbose, print_psnr, json;
     long threads;
     uint64_t max_pixels;
 } EncodeOptions;
@@ -42,6 +53,7 @@ static int parse(int argc, char **argv, EncodeOptions *o)
 {
     static const struct option longs[] = {
         {"output", required_argument, NULL, 'o'},
+        {"dir", required_argument, NULL, 'd'},
         {"quality", required_argument, NULL, 'q'},
         {"lossless", no_argument, NULL, 'L'},
         {"strip", no_argument, NULL, 'S'},
@@ -49,6 +61,7 @@ static int parse(int argc, char **argv, EncodeOptions *o)
         {"threads", required_argument, NULL, 't'},
         {"max-pixels", required_argument, NULL, 'P'},
         {"print-psnr", no_argument, NULL, 'p'},
+        {"json", no_argument, NULL, 'j'},
         {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -58,9 +71,10 @@ static int parse(int argc, char **argv, EncodeOptions *o)
     opterr = 0;
     int c;
     long v;
-    while ((c = getopt_long(argc, argv, ":o:q:vh", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:d:q:vh", longs, NULL)) != -1) {
         switch (c) {
         case 'o': o->output = optarg; break;
+        case 'd': o->dir = optarg; break;
         case 'q':
             if (cli_parse_long(optarg, 0, 100, &v) < 0)
                 return cli_usage_error("encode", "quality must be 0..100, not '%s'", optarg);
@@ -78,6 +92,7 @@ static int parse(int argc, char **argv, EncodeOptions *o)
                 return cli_usage_error("encode", "max-pixels must be a positive integer");
             break;
         case 'p': o->print_psnr = 1; break;
+        case 'j': o->json = 1; break;
         case 'v': o->verbose = 1; break;
         case 'h': fputs(usage, stdout); return -1;
         default: return cli_option_error("encode", c, argv);
@@ -85,32 +100,130 @@ static int parse(int argc, char **argv, EncodeOptions *o)
     }
     if (optind >= argc)
         return cli_usage_error("encode", "missing input file");
-    if (optind + 1 < argc)
-        return cli_usage_error("encode", "one input file expected, got '%s' too", argv[optind + 1]);
-    o->input = argv[optind];
-    if (!o->output)
-        return cli_usage_error("encode", "missing -o OUTPUT");
+    o->inputs = argv + optind;
+    o->ninputs = argc - optind;
+    if (o->output && o->dir)
+        return cli_usage_error("encode", "give -o OUTPUT or -d OUTDIR, not both");
+    if (!o->dir && o->ninputs > 1)
+        return cli_usage_error("encode", "%d input files need -d OUTDIR, not -o", o->ninputs);
+    if (!o->output && !o->dir)
+        return cli_usage_error("encode", "missing -o OUTPUT (or -d OUTDIR)");
+    if (o->json && o->output && strcmp(o->output, "-") == 0)
+        return cli_usage_error("encode", "--json needs stdout: write the .lat to a file");
     return CLI_EXIT_OK;
 }
 
-static void print_psnr(LatContext *ctx, const uint8_t *file, size_t size, const LatImage *img)
+/* What one encode measured, for -v, --print-psnr and --json. */
+typedef struct EncodeReport {
+    size_t size;
+    double read_ms, encode_ms;
+    int have_diff;
+    ImageDiff diff;
+} EncodeReport;
+
+static int decode_diff(LatContext *ctx, const uint8_t *file, size_t size, const LatImage *img,
+                       EncodeReport *rep)
 {
     LatImage back;
     int err = lat_decode(ctx, file, size, &back);
-    if (err < 0) {
-        fprintf(stderr, "lat encode: cannot decode the result for --print-psnr: %s\n",
-                cli_lat_error(err));
-        return;
-    }
-    ImageDiff d;
-    if (image_diff(img, &back, &d) < 0)
+    if (err < 0)
+        return err;
+    rep->have_diff = image_diff(img, &back, &rep->diff) == 0;
+    lat_image_free(&back);
+    return 0;
+}
+
+static void print_psnr(const EncodeReport *rep)
+{
+    const ImageDiff *d = &rep->diff;
+    if (!rep->have_diff)
         fprintf(stderr, "PSNR: decoded image has a different shape\n");
-    else if (isinf(d.psnr))
+    else if (isinf(d->psnr))
         fprintf(stderr, "PSNR: inf dB (identical)\n");
     else
-        fprintf(stderr, "PSNR: %.3f dB (max abs error %u%s)\n", d.psnr, d.max_abs,
-                back.bit_depth != img->bit_depth ? ", at 16 bits" : "");
-    lat_image_free(&back);
+        fprintf(stderr, "PSNR: %.3f dB (max abs error %u%s)\n", d->psnr, d->max_abs,
+                d->bit_depth == 16 ? ", at 16 bits" : "");
+}
+
+static void print_json(const EncodeOptions *o, const char *input, const char *output,
+                       const LatImage *img, const EncodeReport *rep)
+{
+    double pixels = (double)img->width * img->height;
+    printf("{\"input\": \"");
+    json_put_text(stdout, input, 1);
+    printf("\", \"output\": \"");
+    json_put_text(stdout, output, 1);
+    printf("\", \"mode\": \"%s\", ", o->lossless ? "lossless" : "lossy");
+    if (!o->lossless)
+        printf("\"quality\": %d, ", o->quality);
+    printf("\"width\": %u, \"height\": %u, \"channels\": %u, \"bit_depth\": %u, "
+           "\"bytes\": %zu, \"bpp\": %.6f, \"bpsp\": %.6f, \"read_ms\": %.3f, "
+           "\"encode_ms\": %.3f",
+           img->width, img->height, img->channels, img->bit_depth, rep->size,
+           (double)rep->size * 8.0 / pixels, (double)rep->size * 8.0 / (pixels * img->channels),
+           rep->read_ms, rep->encode_ms);
+    if (rep->have_diff) {
+        printf(", \"psnr\": ");
+        json_put_number(stdout, rep->diff.psnr);   /* null: identical */
+        printf(", \"max_abs_error\": %u", rep->diff.max_abs);
+    }
+    printf("}\n");
+}
+
+/* Encodes one input into output with the shared context (the model is
+ * loaded once, on the first lossy input). Returns an exit code. */
+static int encode_one(LatContext *ctx, const EncodeOptions *o, const char *input,
+                      const char *output)
+{
+    char msg[512];
+    EncodeReport rep;
+    memset(&rep, 0, sizeof(rep));
+    double t0 = cli_now();
+    LatImage img;
+    if (image_read_file(input, &img, o->max_pixels, msg, sizeof(msg)) < 0)
+        return cli_fail("encode", "%s", msg);
+    if (o->strip) {
+        free(img.icc);
+        free(img.exif);
+        img.icc = img.exif = NULL;
+        img.icc_size = img.exif_size = 0;
+    }
+    double t1 = cli_now();
+    uint8_t *file = NULL;
+    int err = lat_encode(ctx, &img, &file, &rep.size);
+    rep.read_ms = (t1 - t0) * 1e3;
+    rep.encode_ms = (cli_now() - t1) * 1e3;
+    int r = CLI_EXIT_OK;
+    if (err < 0)
+        r = cli_fail("encode", "%s: %s", strcmp(input, "-") ? input : "stdin",
+                     cli_lat_error(err));
+    else if (output_write_all(output, input, file, rep.size, msg, sizeof(msg)) < 0)
+        r = cli_fail("encode", "%s", msg);
+    if (r == CLI_EXIT_OK) {
+        if (o->verbose) {
+            double pixels = (double)img.width * img.height;
+            fprintf(stderr,
+                    "%s: %ux%u, %u channel%s, %u-bit -> %s: %zu bytes, %.4f bpp, %.4f "
+                    "bits/sub-pixel (%s)\nread %.1f ms, encode %.1f ms\n",
+                    input, img.width, img.height, img.channels, img.channels > 1 ? "s" : "",
+                    img.bit_depth, output, rep.size, (double)rep.size * 8.0 / pixels,
+                    (double)rep.size * 8.0 / (pixels * img.channels),
+                    o->lossless ? "lossless" : "lossy", rep.read_ms, rep.encode_ms);
+        }
+        if (!o->lossless && img.bit_depth == 16)
+            fprintf(stderr, "lat encode: note: lossy mode keeps 8 bits per sample; %s is "
+                    "16-bit and decodes as 8-bit (--lossless keeps all 16)\n", input);
+        if (o->print_psnr && (err = decode_diff(ctx, file, rep.size, &img, &rep)) < 0)
+            fprintf(stderr, "lat encode: cannot decode the result for --print-psnr: %s\n",
+                    cli_lat_error(err));
+        else if (o->print_psnr && !o->json)
+            print_psnr(&rep);
+        if (o->json)
+            print_json(o, input, output, &img, &rep);
+    }
+    lat_free(file);
+    lat_image_free(&img);
+    return r;
 }
 
 int cmd_encode(int argc, char **argv)
@@ -119,19 +232,6 @@ int cmd_encode(int argc, char **argv)
     int r = parse(argc, argv, &o);
     if (r != CLI_EXIT_OK)
         return r < 0 ? CLI_EXIT_OK : r;
-
-    char msg[512];
-    double t0 = cli_now();
-    LatImage img;
-    if (image_read_file(o.input, &img, o.max_pixels, msg, sizeof(msg)) < 0)
-        return cli_fail("encode", "%s", msg);
-    if (o.strip) {
-        free(img.icc);
-        free(img.exif);
-        img.icc = img.exif = NULL;
-        img.icc_size = img.exif_size = 0;
-    }
-    double t1 = cli_now();
 
     LatSettings s;
     lat_default_settings(&s);
@@ -143,40 +243,31 @@ int cmd_encode(int argc, char **argv)
     if (o.max_pixels)
         s.max_pixels = o.max_pixels;
     LatContext *ctx = NULL;
-    uint8_t *file = NULL;
-    size_t size = 0;
     int err = lat_open(&ctx, &s);
-    if (err >= 0)
-        err = lat_encode(ctx, &img, &file, &size);
-    double t2 = cli_now();
-    if (err < 0) {
-        lat_close(&ctx);
-        lat_image_free(&img);
+    if (err < 0)
         return cli_fail("encode", "%s", cli_lat_error(err));
-    }
-    if (output_write_all(o.output, o.input, file, size, msg, sizeof(msg)) < 0) {
-        lat_free(file);
+    if (!o.dir) {
+        r = encode_one(ctx, &o, o.inputs[0], o.output);
         lat_close(&ctx);
-        lat_image_free(&img);
-        return cli_fail("encode", "%s", msg);
+        return r;
     }
-    if (o.verbose) {
-        double pixels = (double)img.width * img.height;
-        fprintf(stderr,
-                "%s: %ux%u, %u channel%s, %u-bit -> %s: %zu bytes, %.4f bpp, %.4f bits/sub-pixel "
-                "(%s)\nread %.1f ms, encode %.1f ms\n",
-                o.input, img.width, img.height, img.channels, img.channels > 1 ? "s" : "",
-                img.bit_depth, o.output, size, (double)size * 8.0 / pixels,
-                (double)size * 8.0 / (pixels * img.channels),
-                o.lossless ? "lossless" : "lossy", (t1 - t0) * 1e3, (t2 - t1) * 1e3);
+    Batch b = {.cmd = "encode", .dir = o.dir};
+    char dir_err[512];
+    if (batch_make_dir(&b, dir_err, sizeof(dir_err)) < 0) {
+        lat_close(&ctx);
+        return cli_fail("encode", "%s", dir_err);
     }
-    if (!o.lossless && img.bit_depth == 16)
-        fprintf(stderr, "lat encode: note: lossy mode keeps 8 bits per sample; %s is 16-bit "
-                "and decodes as 8-bit (--lossless keeps all 16)\n", o.input);
-    if (o.print_psnr)
-        print_psnr(ctx, file, size, &img);
-    lat_free(file);
+    for (int i = 0; i < o.ninputs; i++) {
+        char out[4096], msg[512];
+        const char *in = o.inputs[i];
+        if (strcmp(in, "-") == 0)
+            r = cli_fail("encode", "stdin cannot be one of several inputs (-d): give a file");
+        else if (batch_output_path(&b, in, ".lat", out, sizeof(out), msg, sizeof(msg)) < 0)
+            r = cli_fail("encode", "%s", msg);
+        else
+            r = encode_one(ctx, &o, in, out);
+        batch_done(&b, in, r != CLI_EXIT_OK);
+    }
     lat_close(&ctx);
-    lat_image_free(&img);
-    return CLI_EXIT_OK;
+    return batch_finish(&b);
 }

@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "commands.h"
 #include "imageio.h"
+#include "json.h"
 #include "lat.h"
 
 static const char usage[] =
@@ -23,24 +24,10 @@ static const char usage[] =
     "      --model FILE     lossy model for --verbose (default: the installed one)\n"
     "  -h, --help           this help\n";
 
-/* Model ids come from the file: print only safe characters. */
-static void put_text(FILE *f, const char *s, int json)
-{
-    for (; *s; s++) {
-        unsigned char ch = (unsigned char)*s;
-        if (json && (ch == '"' || ch == '\\'))
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20 || ch >= 0x7f)
-            fprintf(f, json ? "\\u%04x" : "\\x%02x", ch);
-        else
-            fputc(ch, f);
-    }
-}
-
 static void print_json(const char *path, const LatInfo *in)
 {
     printf("{\n  \"file\": \"");
-    put_text(stdout, path, 1);
+    json_put_text(stdout, path, 1);
     printf("\",\n  \"file_size\": %llu,\n  \"format_version\": %u,\n  \"mode\": \"%s\",\n",
            (unsigned long long)in->file_size, in->format_version,
            in->lossless ? "lossless" : "lossy");
@@ -48,14 +35,14 @@ static void print_json(const char *path, const LatInfo *in)
            in->width, in->height, in->channels, in->bit_depth);
     if (!in->lossless) {
         printf("  \"model_id\": \"");
-        put_text(stdout, in->model_id, 1);
+        json_put_text(stdout, in->model_id, 1);
         printf("\",\n  \"model_hash\": \"%016llx\",\n  \"quality\": %d,\n",
                (unsigned long long)in->model_hash, in->quality);
     }
     printf("  \"bpp\": %.6f,\n  \"streams\": [", in->bpp);
     for (uint32_t i = 0; i < in->stream_count && i < LAT_MAX_STREAMS_INFO; i++) {
         printf("%s\n    {\"type\": %u, \"name\": \"", i ? "," : "", in->streams[i].type);
-        put_text(stdout, in->streams[i].name, 1);
+        json_put_text(stdout, in->streams[i].name, 1);
         printf("\", \"stored_size\": %llu, \"raw_size\": %llu}",
                (unsigned long long)in->streams[i].stored_size,
                (unsigned long long)in->streams[i].raw_size);
@@ -67,7 +54,7 @@ static void print_text(const char *path, const LatInfo *in, int verbose)
 {
     double subpixels = (double)in->width * in->height * in->channels;
     printf("file:       ");
-    put_text(stdout, path, 0);
+    json_put_text(stdout, path, 0);
     printf(" (%llu bytes, format version %u)\n", (unsigned long long)in->file_size,
            in->format_version);
     printf("mode:       %s\n", in->lossless ? "lossless" : "lossy");
@@ -78,7 +65,7 @@ static void print_text(const char *path, const LatInfo *in, int verbose)
            in->bit_depth);
     if (!in->lossless) {
         printf("model:      ");
-        put_text(stdout, in->model_id, 0);
+        json_put_text(stdout, in->model_id, 0);
         printf(" (weights hash %016llx)\n", (unsigned long long)in->model_hash);
         if (in->quality >= 0)
             printf("quality:    %d\n", in->quality);
