@@ -47,6 +47,17 @@ typedef struct TrainConfig {
     uint64_t seed;
     int threads;              /* > 0: passed to nn_set_threads by trainer_new */
     char model_id[33];
+    /* Data parallel (tools/train): `shards` processes train one model. Every
+     * process draws the whole minibatch (crops, levels, noise) from the
+     * seeded stream and computes samples [shard * batch / shards,
+     * (shard + 1) * batch / shards) of it, so the minibatch does not depend
+     * on shards. reduce(reduce_ctx, grad, n, stats, k) must sum the n
+     * parameter gradients and the k statistics over the processes, in place,
+     * with the same result in every process, and return 0 (else the step
+     * fails with LAT_ERR_INTERNAL). Defaults: shard 0 of 1, reduce NULL. */
+    int shard, shards;
+    int (*reduce)(void *reduce_ctx, float *grad, size_t n, double *stats, int k);
+    void *reduce_ctx;
 } TrainConfig;
 void train_default_config(TrainConfig *c);
 

@@ -30,7 +30,10 @@ struct Trainer {
     int train_originals;
     ImageSet val;            /* center crops of validation images */
     NnScratch scratch;
-    int *level;              /* [batch] */
+    int first, local;        /* this shard: samples [first, first + local) of the batch */
+    int *level;              /* [local] */
+    uint64_t *noise_seed;    /* [local]: seeds of each sample's noise stream */
+    float *flat_grad;        /* all gradients, for cfg.reduce */
     /* Activations (shapes for the configured batch and crop). */
     Tensor *x, *ga_a[4], *ga_g[3];   /* ga_a[3] = y */
     Tensor *y_rate, *z;              /* y*g + u (rate), decoder input */
@@ -62,6 +65,8 @@ void train_default_config(TrainConfig *c)
     c->per_level_prior = 1;
     c->seed = 1;
     c->threads = 2;
+    c->shard = 0;
+    c->shards = 1;
     snprintf(c->model_id, sizeof c->model_id, "photo-f%dm%d-v1", c->n, c->m);
 }
 
@@ -88,11 +93,13 @@ static void free_tensors(Trainer *t)
     }
     free(t->d_rate);
     free(t->level);
+    free(t->noise_seed);
+    free(t->flat_grad);
 }
 
 static int alloc_tensors(Trainer *t)
 {
-    const int b = t->cfg.batch, c = t->cfg.crop, n = t->net.n, m = t->net.m;
+    const int b = t->local, c = t->cfg.crop, n = t->net.n, m = t->net.m;
     int err = 0;
 #define NEW(p, C, S) do { p = tensor_new(b, C, S, S); err |= !p; } while (0)
     NEW(t->x, 3, c);
@@ -116,7 +123,8 @@ static int alloc_tensors(Trainer *t)
 #undef NEW
     t->d_rate = malloc(sizeof(float) * (size_t)(c >> 4) * (c >> 4));
     t->level = malloc(sizeof(int) * (size_t)b);
-    return (err || !t->d_rate || !t->level) ? -1 : 0;
+    t->noise_seed = malloc(sizeof(uint64_t) * (size_t)b);
+    return (err || !t->d_rate || !t->level || !t->noise_seed) ? -1 : 0;
 }
 
 void trainer_free(Trainer *t)
@@ -181,12 +189,15 @@ int trainer_new(Trainer **out, const TrainConfig *cfg, const uint8_t *resume, si
 {
     *out = NULL;
     if (cfg->batch < 1 || cfg->crop < 16 || cfg->crop % 16 != 0 || cfg->scale_copies < 1
-        || cfg->min_scale <= 0 || cfg->min_scale > 1)
+        || cfg->min_scale <= 0 || cfg->min_scale > 1 || cfg->shards < 1
+        || cfg->shards > cfg->batch || cfg->shard < 0 || cfg->shard >= cfg->shards)
         return LAT_ERR_INVALID_ARGUMENT;
     Trainer *t = calloc(1, sizeof *t);
     if (!t)
         return LAT_ERR_OUT_OF_MEMORY;
     t->cfg = *cfg;
+    t->first = cfg->shard * cfg->batch / cfg->shards;
+    t->local = (cfg->shard + 1) * cfg->batch / cfg->shards - t->first;
     if (cfg->threads > 0)
         nn_set_threads(cfg->threads);
     rng_seed(&t->rng, cfg->seed);
@@ -315,6 +326,8 @@ void trainer_arch(const Trainer *t, int *n, int *m, int *levels, float *lambdas)
 
 size_t trainer_param_count(Trainer *t) { return lossy_net_param_count(&t->net); }
 
+/* Draws the whole minibatch, every shard the same, and extracts this
+ * shard's crops. */
 static void sample_batch(Trainer *t)
 {
     const int b = t->cfg.batch, c = t->cfg.crop;
@@ -325,8 +338,14 @@ static void sample_batch(Trainer *t)
         int x0 = (int)(rng_u32(&t->rng) % (uint32_t)(im->w - c + 1));
         int y0 = (int)(rng_u32(&t->rng) % (uint32_t)(im->h - c + 1));
         int flip = (int)(rng_u32(&t->rng) & 1);
-        image_crop_planar(im, x0, y0, c, flip, t->x->data + per * s);
-        t->level[s] = (int)(rng_u32(&t->rng) % (uint32_t)t->net.levels);
+        int level = (int)(rng_u32(&t->rng) % (uint32_t)t->net.levels);
+        const uint64_t seed_hi = rng_u32(&t->rng), noise_seed = seed_hi << 32 | rng_u32(&t->rng);
+        const int at = s - t->first;
+        if (at < 0 || at >= t->local)
+            continue;
+        image_crop_planar(im, x0, y0, c, flip, t->x->data + per * at);
+        t->level[at] = level;
+        t->noise_seed[at] = noise_seed;
     }
 }
 
@@ -338,14 +357,15 @@ static void sample_batch(Trainer *t)
             return e_ == NN_ERR_NOMEM ? LAT_ERR_OUT_OF_MEMORY : LAT_ERR_INTERNAL; \
     } while (0)
 
-/* Forward and backward of the sampled minibatch: accumulates every
- * parameter gradient of the mean loss; sets the loss, the total bits and
- * the summed per-sample MSE. Returns 0 or a LatError. */
+/* Forward and backward of this shard's part of the sampled minibatch:
+ * accumulates every parameter gradient of its share of the mean loss over
+ * the whole batch; sets that share, the shard's total bits and its summed
+ * per-sample MSE. Returns 0 or a LatError. */
 static int forward_backward(Trainer *t, double *loss_out, double *bits_out, double *mse_out)
 {
     LossyNet *net = &t->net;
     NnScratch *s = &t->scratch;
-    const int B = t->cfg.batch, C = t->cfg.crop, M = net->m;
+    const int B = t->cfg.batch, NB = t->local, C = t->cfg.crop, M = net->m;
 
     /* ---- forward ---- */
     const Tensor *in = t->x;
@@ -362,8 +382,10 @@ static int forward_backward(Trainer *t, double *loss_out, double *bits_out, doub
     double bits_total = 0;
     /* Gains, quantization and the rate (with its backward: it needs only y). */
     tensor_zero(t->d_ga_a[3]);
-    for (int b = 0; b < B; b++) {
+    for (int b = 0; b < NB; b++) {
         const int l = t->level[b];
+        Rng noise;
+        rng_seed(&noise, t->noise_seed[b]);
         for (int k = 0; k < M; k++) {
             const float lg = net->gain.v[(size_t)l * M + k], lig = net->igain.v[(size_t)l * M + k];
             const float g = expf(lg), ig = expf(lig);
@@ -372,7 +394,7 @@ static int forward_backward(Trainer *t, double *loss_out, double *bits_out, doub
             float *zp = t->z->data + ((size_t)b * M + k) * hw;
             for (size_t i = 0; i < hw; i++) {
                 const float v = yp[i] * g;
-                yr[i] = v + rng_uniform(&t->rng) - 0.5f;
+                yr[i] = v + rng_uniform(&noise) - 0.5f;
                 zp[i] = (t->cfg.ste ? rintf(v) : yr[i]) * ig;
             }
             bits_total += prior_bits_backward(&net->prior, lossy_prior_channel(net, l, k), yr, hw,
@@ -398,7 +420,7 @@ static int forward_backward(Trainer *t, double *loss_out, double *bits_out, doub
     const Tensor *xh = t->gs_a[3];
     const size_t per = (size_t)3 * C * C;
     double mse_sum = 0, loss = 0;
-    for (int b = 0; b < B; b++) {
+    for (int b = 0; b < NB; b++) {
         const float *xp = t->x->data + per * b, *hp = xh->data + per * b;
         float *d = t->d_gs_a[3]->data + per * b;
         double se = 0;
@@ -426,7 +448,7 @@ static int forward_backward(Trainer *t, double *loss_out, double *bits_out, doub
                                 t->d_gs_a[i - 1], s));
     }
     /* ---- through the gains (straight-through rounding) ---- */
-    for (int b = 0; b < B; b++) {
+    for (int b = 0; b < NB; b++) {
         const int l = t->level[b];
         for (int k = 0; k < M; k++) {
             const float g = expf(net->gain.v[(size_t)l * M + k]);
@@ -468,6 +490,34 @@ double trainer_loss_and_gradients(Trainer *t, uint64_t seed)
     return forward_backward(t, &loss, &bits, &mse) < 0 ? NAN : loss;
 }
 
+static void zero_gradients(Trainer *t)
+{
+    for (int i = 0; i < LOSSY_TENSORS; i++)
+        memset(t->params[i]->g, 0, t->params[i]->n * sizeof(float));
+}
+
+/* cfg.reduce over the flattened gradients (file order) and the stats. */
+static int reduce_gradients(Trainer *t, double *stats, int k)
+{
+    if (!t->flat_grad)
+        t->flat_grad = malloc(sizeof(float) * lossy_net_param_count(&t->net));
+    if (!t->flat_grad)
+        return -1;
+    size_t at = 0;
+    for (int i = 0; i < LOSSY_TENSORS; i++) {
+        memcpy(t->flat_grad + at, t->params[i]->g, t->params[i]->n * sizeof(float));
+        at += t->params[i]->n;
+    }
+    if (t->cfg.reduce(t->cfg.reduce_ctx, t->flat_grad, at, stats, k) < 0)
+        return -1;
+    at = 0;
+    for (int i = 0; i < LOSSY_TENSORS; i++) {
+        memcpy(t->params[i]->g, t->flat_grad + at, t->params[i]->n * sizeof(float));
+        at += t->params[i]->n;
+    }
+    return 0;
+}
+
 int trainer_step(Trainer *t, TrainStats *st)
 {
     if (t->train.count == 0)
@@ -475,8 +525,13 @@ int trainer_step(Trainer *t, TrainStats *st)
     const int B = t->cfg.batch, C = t->cfg.crop;
     const double pixels = (double)C * C;
     sample_batch(t);
-    double loss, bits_total, mse_sum;
-    const int err = forward_backward(t, &loss, &bits_total, &mse_sum);
+    double sums[3];   /* loss, bits, summed MSE: this shard's, then the batch's */
+    int err = forward_backward(t, &sums[0], &sums[1], &sums[2]);
+    if (err < 0)
+        sums[0] = NAN;   /* the other shards drop this step too */
+    if (t->cfg.reduce && reduce_gradients(t, sums, 3) < 0 && err == 0)
+        err = LAT_ERR_INTERNAL;
+    const double loss = sums[0], bits_total = sums[1], mse_sum = sums[2];
 
     /* ---- update, unless something overflowed (then the step is dropped) ---- */
     double gsum = 0;
@@ -484,8 +539,7 @@ int trainer_step(Trainer *t, TrainStats *st)
         for (size_t j = 0; j < t->params[i]->n; j++)
             gsum += (double)t->params[i]->g[j] * t->params[i]->g[j];
     if (err < 0 || !isfinite(loss) || !isfinite(gsum)) {
-        for (int i = 0; i < LOSSY_TENSORS; i++)
-            memset(t->params[i]->g, 0, t->params[i]->n * sizeof(float));
+        zero_gradients(t);
         return err < 0 ? err : LAT_ERR_INTERNAL;
     }
     const double lr = trainer_lr_at(t, t->step);

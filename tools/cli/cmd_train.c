@@ -1,6 +1,8 @@
 /* lat train: trains the lossy model on folders of PNG/JPEG photos
  * (codec/train/train.h does the work; this file loads images, parses
- * options, logs progress and writes checkpoints atomically). */
+ * options, logs progress and writes checkpoints atomically). Under mpirun
+ * the ranks share every minibatch (tools/train/train_group.h); rank 0
+ * validates, logs and writes the files. */
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -16,6 +18,7 @@
 #include "lat.h"
 #include "output_file.h"
 #include "train/train.h"
+#include "train_group.h"
 
 static void usage(FILE *f)
 {
@@ -56,9 +59,16 @@ static void usage(FILE *f)
         "  --shared-prior           one entropy model for all levels (default: one per\n"
         "                           level; a resumed shared-prior model is split)\n"
         "  --seed S                 random seed (default 1)\n"
-        "  --threads T|auto         threads (default 2); auto: 1 or 2, re-measured every\n"
-        "                           500 steps (on a busy machine BLAS threads that wait\n"
-        "                           for each other waste the second core)\n");
+        "  --threads T|auto         threads (default 2; 1 per rank under mpirun); auto: 1 or\n"
+        "                           2, re-measured every 500 steps (on a busy machine BLAS\n"
+        "                           threads that wait for each other waste the second core)\n\n"
+        "Data parallel: mpirun -np K lat train ... runs K ranks (processes); each computes\n"
+        "its share (--batch / K crops) of every minibatch, the gradients are summed over\n"
+        "the ranks, and rank 0 validates, logs and writes the files. The minibatches\n"
+        "do not depend on K: K ranks train the model one rank trains, up to float\n"
+        "rounding. SIGINT, SIGTERM and SIGUSR1 stop training after a checkpoint; under\n"
+        "mpirun send SIGUSR1 (mpirun forwards it; it follows a forwarded SIGTERM with\n"
+        "SIGKILL a second later).\n");
 }
 
 static volatile sig_atomic_t stop_requested = 0;
@@ -237,6 +247,28 @@ static void validate(Trainer *t, int levels)
     fprintf(stderr, "\n");
 }
 
+/* Under MPI, before a checkpoint: every rank must hold the same weights. */
+static int weights_agree(const TrainGroup *g, Trainer *t)
+{
+    if (g->size == 1)
+        return 1;
+    uint8_t *buf;
+    size_t size;
+    uint64_t h = 0xcbf29ce484222325ull;   /* FNV-1a of the weights-only model file */
+    if (trainer_serialize(t, 0, NULL, &buf, &size) == 0) {
+        for (size_t i = 0; i < size; i++)
+            h = (h ^ buf[i]) * 0x100000001b3ull;
+        free(buf);
+    }
+    return train_group_same(g, h);
+}
+
+static int leave(TrainGroup *g, int status)
+{
+    train_group_leave(g, status);
+    return status;
+}
+
 static void format_duration(double s, char *buf, size_t len)
 {
     if (!(s >= 0) || s > 1e8) {
@@ -291,7 +323,7 @@ int cmd_train(int argc, char **argv)
     train_default_config(&cfg);
     const char *out_path = NULL, *resume_path = NULL, *id = NULL;
     const char *dirs[64];
-    int ndirs = 0, threads = 2, val_count = 3, auto_threads = 0;
+    int ndirs = 0, threads = 2, threads_given = 0, val_count = 3, auto_threads = 0;
     long steps = 100000, ck_every = 500, val_every = 1000, log_every = 50, snap_every = 5000;
     double time_limit_min = 0;
     int lambdas_given = 0, nm_given = 0;
@@ -368,6 +400,7 @@ int cmd_train(int argc, char **argv)
         } else if (OPT("--threads")) {
             auto_threads = strcmp(v, "auto") == 0;
             threads = auto_threads ? 1 : atoi(v);
+            threads_given = 1;
         } else if (a[0] == '-') {
             fprintf(stderr, "lat train: unknown or incomplete option '%s' (see --help)\n", a);
             return 2;
@@ -389,15 +422,37 @@ int cmd_train(int argc, char **argv)
         snprintf(cfg.model_id, sizeof cfg.model_id, "%s", id);
     else
         snprintf(cfg.model_id, sizeof cfg.model_id, "photo-f%dm%d-v1", cfg.n, cfg.m);
+    TrainGroup g;
+    char gerr[256];
+    if (train_group_join(&g, gerr, sizeof gerr) < 0) {
+        fprintf(stderr, "lat train: %s\n", gerr);
+        return 1;
+    }
+    const int talk = g.rank == 0;   /* rank 0 logs, validates and writes */
+    if (g.size > 1 && cfg.batch < g.size) {
+        if (talk)
+            fprintf(stderr, "lat train: --batch %d is smaller than the %d ranks\n", cfg.batch,
+                    g.size);
+        return leave(&g, 2);
+    }
+    if (g.size > 1 && !threads_given)
+        threads = 1;
     cfg.threads = threads;
+    cfg.shard = g.rank;
+    cfg.shards = g.size;
+    if (g.size > 1) {
+        cfg.reduce = train_group_reduce;
+        cfg.reduce_ctx = &g;
+    }
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
+    signal(SIGUSR1, on_signal);   /* mpirun forwards it; SIGTERM it follows with SIGKILL */
 
     uint8_t *resume = NULL;
     size_t resume_size = 0;
     if (resume_path && read_file(resume_path, &resume, &resume_size) < 0) {
         fprintf(stderr, "lat train: cannot read %s: %s\n", resume_path, strerror(errno));
-        return 1;
+        return leave(&g, 1);
     }
     Trainer *t;
     int e = trainer_new(&t, &cfg, resume, resume_size);
@@ -405,12 +460,12 @@ int cmd_train(int argc, char **argv)
     if (e < 0) {
         fprintf(stderr, "lat train: cannot start%s%s: %s\n", resume_path ? " from " : "",
                 resume_path ? resume_path : "", lat_strerror(e));
-        return 1;
+        return leave(&g, 1);
     }
     int n, m, levels;
     float lambdas[TRAIN_MAX_LEVELS];
     trainer_arch(t, &n, &m, &levels, lambdas);
-    if (resume_path && (lambdas_given || nm_given))
+    if (talk && resume_path && (lambdas_given || nm_given))
         fprintf(stderr, "lat train: note: --N/--M/--lambdas are taken from %s\n", resume_path);
     if (resume_path && !id)
         snprintf(cfg.model_id, sizeof cfg.model_id, "photo-f%dm%d-v1", n, m);
@@ -425,23 +480,28 @@ int cmd_train(int argc, char **argv)
             fprintf(stderr, "lat train: cannot read folder %s\n", dirs[d]);
             continue;
         }
-        if (strstr(dirs[d], "kodak"))
+        if (talk && strstr(dirs[d], "kodak"))
             fprintf(stderr, "lat train: warning: %s looks like the Kodak test set\n", dirs[d]);
         for (int i = 0; i < count; i++) {
             const int is_val = d == 0 && i >= count - val_count;
             LatImage im;
             char err[256];
+            if (is_val && !talk) {   /* only rank 0 validates */
+                free(files[i]);
+                continue;
+            }
             if (image_read_file(files[i], &im, 0, err, sizeof err) < 0) {
-                fprintf(stderr, "lat train: skipping %s: %s\n", files[i], err);
+                if (talk)
+                    fprintf(stderr, "lat train: skipping %s: %s\n", files[i], err);
                 free(files[i]);
                 continue;
             }
             uint8_t *rgb = to_rgb8(&im);
             int r = rgb ? trainer_add_image(t, rgb, (int)im.width, (int)im.height, is_val)
                         : LAT_ERR_OUT_OF_MEMORY;
-            if (r == 1)
+            if (r == 1 && talk)
                 fprintf(stderr, "lat train: skipping %s: smaller than the crop\n", files[i]);
-            else if (r < 0)
+            else if (r < 0 && talk)
                 fprintf(stderr, "lat train: skipping %s: %s\n", files[i], lat_strerror(r));
             else if (!is_val)
                 pixels += (long)im.width * im.height;
@@ -452,20 +512,26 @@ int cmd_train(int argc, char **argv)
         free(files);
     }
     const int ntrain = trainer_image_count(t, 0), nval = trainer_image_count(t, 1);
-    fprintf(stderr,
-            "lat train: %d training images (%.1f Mpixel), %d validation images, loaded in %.1f s\n",
-            ntrain, pixels / 1e6, nval, now_seconds() - t0);
-    fprintf(stderr, "lat train: model %s N=%d M=%d levels=%d (%zu parameters), lambdas", cfg.model_id,
-            n, m, levels, trainer_param_count(t));
-    for (int l = 0; l < levels; l++)
-        fprintf(stderr, "%s%g", l ? "," : " ", lambdas[l]);
-    fprintf(stderr, "\nlat train: step %ld -> %ld, batch %d x %dx%d, lr %g -> %g (cosine from %ld over %ld), %d threads%s\n",
-            trainer_steps_done(t), steps, cfg.batch, cfg.crop, cfg.crop, cfg.lr, cfg.lr_min,
-            cfg.decay_start, cfg.decay_steps, threads, auto_threads ? " (auto)" : "");
+    if (talk) {
+        fprintf(stderr,
+                "lat train: %d training images (%.1f Mpixel), %d validation images, loaded in %.1f s\n",
+                ntrain, pixels / 1e6, nval, now_seconds() - t0);
+        fprintf(stderr, "lat train: model %s N=%d M=%d levels=%d (%zu parameters), lambdas", cfg.model_id,
+                n, m, levels, trainer_param_count(t));
+        for (int l = 0; l < levels; l++)
+            fprintf(stderr, "%s%g", l ? "," : " ", lambdas[l]);
+        fprintf(stderr, "\nlat train: step %ld -> %ld, batch %d x %dx%d, lr %g -> %g (cosine from %ld over %ld), %d threads%s\n",
+                trainer_steps_done(t), steps, cfg.batch, cfg.crop, cfg.crop, cfg.lr, cfg.lr_min,
+                cfg.decay_start, cfg.decay_steps, threads, auto_threads ? " (auto)" : "");
+        if (g.size > 1)
+            fprintf(stderr, "lat train: %d ranks (%s), %d%s crops each, %d thread(s) each\n",
+                    g.size, train_group_kind(), cfg.batch / g.size,
+                    cfg.batch % g.size ? " or 1 more" : "", threads);
+    }
     if (ntrain == 0) {
         fprintf(stderr, "lat train: no usable training images\n");
         trainer_free(t);
-        return 1;
+        return leave(&g, 1);
     }
 
     Run run = {.t = t, .out_path = out_path};
@@ -475,21 +541,27 @@ int cmd_train(int argc, char **argv)
     long last_log_step = start_step;
     double sum_loss = 0, sum_bpp = 0, sum_psnr = 0, sum_gn = 0;
     AutoThreads at = {.threads = threads};
-    int acc = 0, status = 0, bad_steps = 0;
+    int acc = 0, status = 0, bad_steps = 0, signalled = 0;
     long last_val = -1;
     TrainStats st = {0};
-    while (trainer_steps_done(t) < steps && !stop_requested) {
-        if (time_limit_min > 0 && now_seconds() - start > time_limit_min * 60)
+    while (trainer_steps_done(t) < steps) {
+        /* Every rank stops at the same step: 1 a signal, 2 the time limit. */
+        const int why = train_group_or(&g, (stop_requested ? 1 : 0)
+            | (time_limit_min > 0 && now_seconds() - start > time_limit_min * 60 ? 2 : 0));
+        signalled = why & 1;
+        if (why)
             break;
         const double step_t0 = now_seconds();
         e = trainer_step(t, &st);
         if (auto_threads && e == 0)
             auto_threads_update(&at, trainer_steps_done(t), now_seconds() - step_t0);
         if (e < 0) {
-            fprintf(stderr, "lat train: step %ld: loss or gradient not finite, step dropped\n",
-                    trainer_steps_done(t));
+            if (talk)
+                fprintf(stderr, "lat train: step %ld: loss or gradient not finite, step dropped\n",
+                        trainer_steps_done(t));
             if (++bad_steps >= 20) {
-                fprintf(stderr, "lat train: 20 dropped steps in a row; stopping (last checkpoint kept)\n");
+                if (talk)
+                    fprintf(stderr, "lat train: 20 dropped steps in a row; stopping (last checkpoint kept)\n");
                 status = 1;
                 break;
             }
@@ -507,18 +579,28 @@ int cmd_train(int argc, char **argv)
             double rate = (s - last_log_step) / (now - last_log);
             char eta[32];
             format_duration((steps - s) / rate, eta, sizeof eta);
-            fprintf(stderr, "step %ld loss %.4f bpp %.4f psnr %.2f |g| %.3f lr %.2e %.2f steps/s ETA %s\n",
-                    s, sum_loss / acc, sum_bpp / acc, sum_psnr / acc, sum_gn / acc, st.lr, rate, eta);
+            if (talk)
+                fprintf(stderr, "step %ld loss %.4f bpp %.4f psnr %.2f |g| %.3f lr %.2e %.2f steps/s "
+                        "(%.1f crops/s) ETA %s\n", s, sum_loss / acc, sum_bpp / acc, sum_psnr / acc,
+                        sum_gn / acc, st.lr, rate, rate * cfg.batch, eta);
             last_log = now;
             last_log_step = s;
             sum_loss = sum_bpp = sum_psnr = sum_gn = 0;
             acc = 0;
         }
-        if (val_every > 0 && s % val_every == 0 && nval > 0) {
+        if (val_every > 0 && s % val_every == 0 && nval > 0) {   /* nval is 0 off rank 0 */
             validate(t, levels);
             last_val = s;
         }
         if (s % ck_every == 0 || (snap_every > 0 && s % snap_every == 0)) {
+            if (!weights_agree(&g, t)) {
+                if (talk)
+                    fprintf(stderr, "lat train: step %ld: the ranks' weights differ; stopping\n", s);
+                status = 1;
+                break;
+            }
+            if (!talk)   /* rank 0 writes the files */
+                continue;
             snprintf(run.note, sizeof run.note,
                      "lat train: steps %ld, batch %d x %d^2, lambdas from header, lr %g->%g "
                      "(cosine %ld+%ld), %d training images",
@@ -536,14 +618,20 @@ int cmd_train(int argc, char **argv)
              "lat train: steps %ld, batch %d x %d^2, lr %g->%g (cosine %ld+%ld), %d training images",
              trainer_steps_done(t), cfg.batch, cfg.crop, cfg.lr, cfg.lr_min, cfg.decay_start,
              cfg.decay_steps, ntrain);
-    if (status == 0) {
+    if (status == 0 && !weights_agree(&g, t)) {
+        if (talk)
+            fprintf(stderr, "lat train: the ranks' weights differ; no checkpoint written\n");
+        status = 1;
+    }
+    if (status == 0 && talk) {
         if (nval > 0 && last_val != trainer_steps_done(t))
             validate(t, levels);
         if (checkpoint(&run) < 0)
             status = 1;
     }
-    fprintf(stderr, "lat train: stopped at step %ld after %.0f s%s\n", trainer_steps_done(t),
-            now_seconds() - start, stop_requested ? " (signal)" : "");
+    if (talk)
+        fprintf(stderr, "lat train: stopped at step %ld after %.0f s%s\n", trainer_steps_done(t),
+                now_seconds() - start, signalled ? " (signal)" : "");
     trainer_free(t);
-    return status;
+    return leave(&g, status);
 }
