@@ -6,6 +6,10 @@
 #include <stdint.h>
 
 #define STREAMS_MAX 64   /* also the container's stream-count limit */
+/* Bytes each stream adds to the container's stream table (docs/FORMAT.md
+ * section 1): coding modes count it when choosing between one stream and
+ * several. The entry layout itself is the container's (container.h). */
+#define STREAM_TABLE_ENTRY_SIZE 24
 
 typedef struct Stream {
     uint32_t type;     /* a STREAM_* value (docs/FORMAT.md); stored on disk */

@@ -10,6 +10,8 @@
 
 const uint8_t lat_magic[LAT_MAGIC_SIZE] = {0x89, 'L', 'A', 'T', '\r', '\n', 0x1a, '\n'};
 
+_Static_assert(LAT_ENTRY_OFF_RAW_SIZE + 8 == LAT_TABLE_ENTRY_SIZE, "table entry layout");
+
 #define ZSTD_FRAME_MAGIC 0xFD2FB528u
 
 int container_stream_type_known(uint32_t type)
@@ -89,7 +91,7 @@ int container_write(const LatHeader *h, const StreamList *streams, uint8_t **out
     if (err < 0)
         return err;
 
-    size_t header_size = LAT_HEADER_FIXED_SIZE + (size_t)streams->count * LAT_TABLE_ENTRY_SIZE + 4;
+    size_t header_size = LAT_HEADER_SIZE(streams->count);
     size_t bound = header_size;
     uint64_t coded = 0, metadata = 0;
     for (uint32_t i = 0; i < streams->count; i++) {
@@ -122,29 +124,29 @@ int container_write(const LatHeader *h, const StreamList *streams, uint8_t **out
             return LAT_ERR_INTERNAL;
         }
         uint8_t *e = buf + LAT_HEADER_FIXED_SIZE + (size_t)i * LAT_TABLE_ENTRY_SIZE;
-        put_u32(e, s->type);
-        put_u32(e + 4, crc32_update(0, buf + pos, n));
-        put_u64(e + 8, n);
-        put_u64(e + 16, s->size);
+        put_u32(e + LAT_ENTRY_OFF_TYPE, s->type);
+        put_u32(e + LAT_ENTRY_OFF_FRAME_CRC, crc32_update(0, buf + pos, n));
+        put_u64(e + LAT_ENTRY_OFF_STORED_SIZE, n);
+        put_u64(e + LAT_ENTRY_OFF_RAW_SIZE, s->size);
         pos += n;
     }
     ZSTD_freeCCtx(cctx);
 
-    memcpy(buf, lat_magic, LAT_MAGIC_SIZE);
-    put_u16(buf + 8, LAT_FORMAT_VERSION);
-    buf[10] = (uint8_t)h->mode;
-    buf[11] = (uint8_t)h->channels;
-    buf[12] = (uint8_t)h->bit_depth;
-    buf[13] = h->mode == LAT_MODE_LOSSLESS ? LAT_QUALITY_NONE : (uint8_t)h->quality;
-    put_u16(buf + 14, 0);
-    put_u32(buf + 16, h->required_flags);
-    put_u32(buf + 20, h->optional_flags);
-    put_u32(buf + 24, h->width);
-    put_u32(buf + 28, h->height);
-    memset(buf + 32, 0, LAT_MODEL_ID_SIZE);
-    memcpy(buf + 32, h->model_id, strlen(h->model_id));
-    put_u64(buf + 64, h->model_hash);
-    put_u32(buf + 72, streams->count);
+    memcpy(buf + LAT_OFF_MAGIC, lat_magic, LAT_MAGIC_SIZE);
+    put_u16(buf + LAT_OFF_VERSION, LAT_FORMAT_VERSION);
+    buf[LAT_OFF_MODE] = (uint8_t)h->mode;
+    buf[LAT_OFF_CHANNELS] = (uint8_t)h->channels;
+    buf[LAT_OFF_BIT_DEPTH] = (uint8_t)h->bit_depth;
+    buf[LAT_OFF_QUALITY] = h->mode == LAT_MODE_LOSSLESS ? LAT_QUALITY_NONE : (uint8_t)h->quality;
+    put_u16(buf + LAT_OFF_RESERVED, 0);
+    put_u32(buf + LAT_OFF_REQUIRED_FLAGS, h->required_flags);
+    put_u32(buf + LAT_OFF_OPTIONAL_FLAGS, h->optional_flags);
+    put_u32(buf + LAT_OFF_WIDTH, h->width);
+    put_u32(buf + LAT_OFF_HEIGHT, h->height);
+    memset(buf + LAT_OFF_MODEL_ID, 0, LAT_MODEL_ID_SIZE);
+    memcpy(buf + LAT_OFF_MODEL_ID, h->model_id, strlen(h->model_id));
+    put_u64(buf + LAT_OFF_MODEL_HASH, h->model_hash);
+    put_u32(buf + LAT_OFF_STREAM_COUNT, streams->count);
     put_u32(buf + header_size - 4, crc32_update(0, buf, header_size - 4));
 
     *out = buf;
@@ -166,34 +168,34 @@ int container_parse_header(const uint8_t *data, size_t size, uint64_t max_pixels
     size_t m = size < LAT_MAGIC_SIZE ? size : LAT_MAGIC_SIZE;
     if (memcmp(data ? data : (const uint8_t *)"", lat_magic, m) != 0)
         return LAT_ERR_BAD_MAGIC;
-    if (size < 10)
+    if (size < LAT_OFF_VERSION + 2)
         return LAT_ERR_TRUNCATED;
-    h->format_version = get_u16(data + 8);
+    h->format_version = get_u16(data + LAT_OFF_VERSION);
     if (h->format_version != LAT_FORMAT_VERSION)
         return LAT_ERR_UNSUPPORTED_VERSION;
     if (size < LAT_HEADER_FIXED_SIZE)
         return LAT_ERR_TRUNCATED;
-    uint32_t count = get_u32(data + 72);
+    uint32_t count = get_u32(data + LAT_OFF_STREAM_COUNT);
     if (count > STREAMS_MAX)
         return LAT_ERR_LIMIT_EXCEEDED;
-    size_t header_size = LAT_HEADER_FIXED_SIZE + (size_t)count * LAT_TABLE_ENTRY_SIZE + 4;
+    size_t header_size = LAT_HEADER_SIZE(count);
     if (size < header_size)
         return LAT_ERR_TRUNCATED;
     if (crc32_update(0, data, header_size - 4) != get_u32(data + header_size - 4))
         return LAT_ERR_HEADER_CHECKSUM;
 
-    h->mode = data[10];
-    h->channels = data[11];
-    h->bit_depth = data[12];
-    h->quality = data[13] == LAT_QUALITY_NONE ? -1 : data[13];
-    if (get_u16(data + 14) != 0)
+    h->mode = data[LAT_OFF_MODE];
+    h->channels = data[LAT_OFF_CHANNELS];
+    h->bit_depth = data[LAT_OFF_BIT_DEPTH];
+    h->quality = data[LAT_OFF_QUALITY] == LAT_QUALITY_NONE ? -1 : data[LAT_OFF_QUALITY];
+    if (get_u16(data + LAT_OFF_RESERVED) != 0)
         return LAT_ERR_UNKNOWN_FIELD;
-    h->required_flags = get_u32(data + 16);
-    h->optional_flags = get_u32(data + 20);
-    h->width = get_u32(data + 24);
-    h->height = get_u32(data + 28);
+    h->required_flags = get_u32(data + LAT_OFF_REQUIRED_FLAGS);
+    h->optional_flags = get_u32(data + LAT_OFF_OPTIONAL_FLAGS);
+    h->width = get_u32(data + LAT_OFF_WIDTH);
+    h->height = get_u32(data + LAT_OFF_HEIGHT);
     /* Model id: NUL padded; bytes after the first NUL must be NUL too. */
-    const uint8_t *id = data + 32;
+    const uint8_t *id = data + LAT_OFF_MODEL_ID;
     size_t idlen = 0;
     while (idlen < LAT_MODEL_ID_SIZE && id[idlen])
         idlen++;
@@ -202,7 +204,7 @@ int container_parse_header(const uint8_t *data, size_t size, uint64_t max_pixels
             return LAT_ERR_UNKNOWN_FIELD;
     memcpy(h->model_id, id, idlen);
     h->model_id[idlen] = 0;
-    h->model_hash = get_u64(data + 64);
+    h->model_hash = get_u64(data + LAT_OFF_MODEL_HASH);
     int err = header_validate(h, max_pixels);
     if (err < 0)
         return err;
@@ -213,10 +215,10 @@ int container_parse_header(const uint8_t *data, size_t size, uint64_t max_pixels
     for (uint32_t i = 0; i < count; i++) {
         const uint8_t *e = data + LAT_HEADER_FIXED_SIZE + (size_t)i * LAT_TABLE_ENTRY_SIZE;
         ContainerEntry *ce = &t->e[i];
-        ce->type = get_u32(e);
-        ce->frame_crc = get_u32(e + 4);
-        ce->stored_size = get_u64(e + 8);
-        ce->raw_size = get_u64(e + 16);
+        ce->type = get_u32(e + LAT_ENTRY_OFF_TYPE);
+        ce->frame_crc = get_u32(e + LAT_ENTRY_OFF_FRAME_CRC);
+        ce->stored_size = get_u64(e + LAT_ENTRY_OFF_STORED_SIZE);
+        ce->raw_size = get_u64(e + LAT_ENTRY_OFF_RAW_SIZE);
         ce->offset = pos;
         if (!(ce->type & STREAM_TYPE_IGNORABLE) && !container_stream_type_known(ce->type))
             return LAT_ERR_UNKNOWN_FIELD;

@@ -14,8 +14,35 @@
 #define LAT_MAGIC_SIZE 8
 extern const uint8_t lat_magic[LAT_MAGIC_SIZE];  /* 0x89 'L' 'A' 'T' '\r' '\n' 0x1a '\n' */
 
-#define LAT_HEADER_FIXED_SIZE 76   /* bytes before the stream table */
-#define LAT_TABLE_ENTRY_SIZE 24    /* u32 type, u32 frame CRC, u64 stored size, u64 raw size */
+/* Byte offsets of the fixed header, docs/FORMAT.md section 1 (little-endian). */
+enum {
+    LAT_OFF_MAGIC = 0,             /* LAT_MAGIC_SIZE bytes */
+    LAT_OFF_VERSION = 8,           /* u16 */
+    LAT_OFF_MODE = 10,             /* u8 */
+    LAT_OFF_CHANNELS = 11,         /* u8 */
+    LAT_OFF_BIT_DEPTH = 12,        /* u8 */
+    LAT_OFF_QUALITY = 13,          /* u8 */
+    LAT_OFF_RESERVED = 14,         /* u16, 0 */
+    LAT_OFF_REQUIRED_FLAGS = 16,   /* u32 */
+    LAT_OFF_OPTIONAL_FLAGS = 20,   /* u32 */
+    LAT_OFF_WIDTH = 24,            /* u32 */
+    LAT_OFF_HEIGHT = 28,           /* u32 */
+    LAT_OFF_MODEL_ID = 32,         /* LAT_MODEL_ID_SIZE bytes */
+    LAT_OFF_MODEL_HASH = 64,       /* u64 */
+    LAT_OFF_STREAM_COUNT = 72,     /* u32 */
+    LAT_HEADER_FIXED_SIZE = 76,    /* bytes before the stream table */
+};
+/* One stream-table entry, STREAM_TABLE_ENTRY_SIZE bytes; the header CRC
+ * (u32) follows the last entry. */
+enum {
+    LAT_ENTRY_OFF_TYPE = 0,        /* u32 */
+    LAT_ENTRY_OFF_FRAME_CRC = 4,   /* u32 */
+    LAT_ENTRY_OFF_STORED_SIZE = 8, /* u64 */
+    LAT_ENTRY_OFF_RAW_SIZE = 16,   /* u64 */
+};
+#define LAT_TABLE_ENTRY_SIZE STREAM_TABLE_ENTRY_SIZE
+/* Header bytes (fixed part, table, CRC) of a file with n streams. */
+#define LAT_HEADER_SIZE(n) (LAT_HEADER_FIXED_SIZE + (size_t)(n) * LAT_TABLE_ENTRY_SIZE + 4)
 
 enum { LAT_MODE_LOSSLESS = 0, LAT_MODE_LOSSY = 1 };
 #define LAT_QUALITY_NONE 255       /* quality byte of a lossless file */

@@ -23,12 +23,22 @@
 #define PARAMS_VERSION_RANGE 2   /* may use group format 4 */
 #define PARAMS_VERSION_RANGE5 3  /* may use group formats 4 and 5 */
 #define PARAMS_VERSION_LEVEL 4   /* formats 0..5, and the level position in bytes 14-15 */
-#define PARAMS_FIXED 16            /* bytes before the channel order */
+/* Byte offsets of the params stream, docs/FORMAT.md section 4.2. */
+enum {
+    PARAMS_OFF_VERSION = 0,        /* u8 */
+    PARAMS_OFF_QUALITY = 1,        /* u8 */
+    PARAMS_OFF_CHANNELS = 2,       /* u16 */
+    PARAMS_OFF_HEIGHT = 4,         /* u32, latent rows */
+    PARAMS_OFF_WIDTH = 8,          /* u32, latent columns */
+    PARAMS_OFF_GROUPS = 12,        /* u8 */
+    PARAMS_OFF_FLAGS = 13,         /* u8 */
+    PARAMS_OFF_LEVEL = 14,         /* i16, version 4; 0 before */
+    PARAMS_FIXED = 16,             /* bytes before the channel order */
+};
 #define FLAG_ORDER 1u              /* params flag: explicit channel order */
 enum { FMT_INT8 = 0, FMT_INT16 = 1, FMT_BIN_INT8 = 2, FMT_BIN_INT16 = 3, FMT_RANGE4 = 4,
        FMT_RANGE = 5 };
 #define ZSTD_FRAME_COST 9   /* frame and block headers of a stored zstd frame */
-#define TABLE_ENTRY 20       /* one stream-table entry in the container */
 
 /* Empirical entropy of a channel in bits per element (histogram clamped to
  * [-64, 64]: only used to rank channels). */
@@ -149,7 +159,7 @@ static int push_group(const LossyLatents *lat, const int *order, const uint8_t *
     if (ac && (coder == LATENT_CODER_RANGE || coder == LATENT_CODER_RANGE4
                || ac_size + ZSTD_FRAME_COST < zstd_size(flags, flags_size, zstd_level)
                                                   + zstd_size(values, values_size, zstd_level)
-                                                  + TABLE_ENTRY)) {
+                                                  + STREAM_TABLE_ENTRY_SIZE)) {
         free(flags);
         free(values);
         *fmt = coder == LATENT_CODER_RANGE4 ? FMT_RANGE4 : FMT_RANGE;
@@ -257,14 +267,14 @@ int lossy_latents_to_streams_opt(const LossyLatents *lat, int zstd_level,
     uint8_t *fmt = p;
     p += groups;
     /* The params stream goes first: push it now, fill the formats below. */
-    params[0] = PARAMS_VERSION_LEVEL;
-    params[1] = (uint8_t)lat->quality;
-    put_u16(params + 2, (uint32_t)C);
-    put_u32(params + 4, (uint32_t)lat->h);
-    put_u32(params + 8, (uint32_t)lat->w);
-    params[12] = (uint8_t)groups;
-    params[13] = sorted ? FLAG_ORDER : 0;
-    put_u16(params + 14, (uint32_t)(uint16_t)(int16_t)lat->level);
+    params[PARAMS_OFF_VERSION] = PARAMS_VERSION_LEVEL;
+    params[PARAMS_OFF_QUALITY] = (uint8_t)lat->quality;
+    put_u16(params + PARAMS_OFF_CHANNELS, (uint32_t)C);
+    put_u32(params + PARAMS_OFF_HEIGHT, (uint32_t)lat->h);
+    put_u32(params + PARAMS_OFF_WIDTH, (uint32_t)lat->w);
+    params[PARAMS_OFF_GROUPS] = (uint8_t)groups;
+    params[PARAMS_OFF_FLAGS] = sorted ? FLAG_ORDER : 0;
+    put_u16(params + PARAMS_OFF_LEVEL, (uint32_t)(uint16_t)(int16_t)lat->level);
     for (int g = 1; g <= groups; g++) {
         int32_t lo = 0, hi = 0;
         for (int c = 0; c < C; c++)
@@ -310,17 +320,19 @@ int lossy_streams_to_latents(const StreamList *in, int channels, uint32_t lh, ui
     if (!params || params->size < PARAMS_FIXED)
         return LAT_ERR_STREAM_CORRUPT;
     const uint8_t *p = params->data;
-    if (p[0] < PARAMS_VERSION || p[0] > PARAMS_VERSION_LEVEL)
+    const int version = p[PARAMS_OFF_VERSION];
+    if (version < PARAMS_VERSION || version > PARAMS_VERSION_LEVEL)
         return LAT_ERR_UNSUPPORTED_VERSION;
-    const int max_fmt = p[0] >= PARAMS_VERSION_RANGE5 ? FMT_RANGE
-                      : p[0] == PARAMS_VERSION_RANGE ? FMT_RANGE4 : FMT_BIN_INT16;
+    const int max_fmt = version >= PARAMS_VERSION_RANGE5 ? FMT_RANGE
+                      : version == PARAMS_VERSION_RANGE ? FMT_RANGE4 : FMT_BIN_INT16;
     /* Version 4 records the level position; before, the quality implied it. */
-    const int level = p[0] == PARAMS_VERSION_LEVEL ? (int)(int16_t)get_u16(p + 14)
-                                                   : LOSSY_LEVEL_OF_QUALITY;
-    const int quality = p[1], C = (int)get_u16(p + 2), groups = p[12], flags = p[13];
-    if (quality > 100 || C != channels || C < 1 || get_u32(p + 4) != lh || get_u32(p + 8) != lw
-        || groups > LOSSY_MAX_GROUPS || (flags & ~FLAG_ORDER)
-        || (level == LOSSY_LEVEL_OF_QUALITY ? p[14] || p[15]
+    const int level = version == PARAMS_VERSION_LEVEL
+                          ? (int)(int16_t)get_u16(p + PARAMS_OFF_LEVEL) : LOSSY_LEVEL_OF_QUALITY;
+    const int quality = p[PARAMS_OFF_QUALITY], C = (int)get_u16(p + PARAMS_OFF_CHANNELS);
+    const int groups = p[PARAMS_OFF_GROUPS], flags = p[PARAMS_OFF_FLAGS];
+    if (quality > 100 || C != channels || C < 1 || get_u32(p + PARAMS_OFF_HEIGHT) != lh
+        || get_u32(p + PARAMS_OFF_WIDTH) != lw || groups > LOSSY_MAX_GROUPS || (flags & ~FLAG_ORDER)
+        || (level == LOSSY_LEVEL_OF_QUALITY ? get_u16(p + PARAMS_OFF_LEVEL) != 0
                                             : level < LOSSY_MIN_LEVEL_POSITION * LOSSY_LEVEL_UNIT))
         return LAT_ERR_STREAM_CORRUPT;
     const size_t order_size = (flags & FLAG_ORDER) ? (size_t)C * order_bytes(C) : 0;

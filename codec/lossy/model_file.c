@@ -12,7 +12,23 @@
 #include "lat.h"
 
 static const uint8_t latm_magic[8] = {'L', 'A', 'T', 'M', 0x0D, 0x0A, 0x1A, 0x0A};
-#define DESC_SIZE 36   /* name[16], ndim, dims[4] */
+/* Byte offsets of the fixed header, docs/FORMAT.md section 5. */
+enum {
+    LATM_OFF_MAGIC = 0,            /* 8 bytes */
+    LATM_OFF_VERSION = 8,          /* u32 */
+    LATM_OFF_FLAGS = 12,           /* u32 */
+    LATM_OFF_ID = 16,              /* LATM_ID_LEN bytes */
+    LATM_OFF_ARCH = 48,            /* u32 */
+    LATM_OFF_N = 52,               /* u32 */
+    LATM_OFF_M = 56,               /* u32 */
+    LATM_OFF_LEVELS = 60,          /* u32 */
+    LATM_OFF_STEPS = 64,           /* u64 */
+    LATM_OFF_LAMBDAS = 72,         /* f32 per level; the note length follows */
+};
+/* One tensor descriptor: name[16], u32 ndim, u32 dims[4]. */
+enum { DESC_OFF_NAME = 0, DESC_OFF_NDIM = 16, DESC_OFF_DIMS = 20, DESC_SIZE = 36 };
+/* After the weights (and optimizer state): u64 weights hash, u32 CRC. */
+#define LATM_TRAILER_SIZE 12
 
 void model_opt_state_free(ModelOptState *o)
 {
@@ -77,22 +93,23 @@ int model_file_write(LossyNet *net, const char *id, const char *note, uint64_t s
     size_t floats = lossy_net_param_count(net);
     if (opt && opt->count != floats)
         return LAT_ERR_INVALID_ARGUMENT;
-    size_t size = 72 + 4 * (size_t)net->levels + 4 + note_len + 4 + DESC_SIZE * LOSSY_TENSORS
-                + 4 * floats + (opt ? 8 + 8 * floats : 0) + 8 + 4;
+    size_t size = LATM_OFF_LAMBDAS + 4 * (size_t)net->levels + 4 + note_len + 4
+                + DESC_SIZE * LOSSY_TENSORS + 4 * floats + (opt ? 8 + 8 * floats : 0)
+                + LATM_TRAILER_SIZE;
     uint8_t *buf = calloc(1, size);
     if (!buf)
         return LAT_ERR_OUT_OF_MEMORY;
     uint8_t *p = buf;
-    memcpy(p, latm_magic, 8);
-    put_u32(p + 8, LATM_VERSION);
-    put_u32(p + 12, opt ? LATM_FLAG_OPTIMIZER : 0);
-    memcpy(p + 16, idb, LATM_ID_LEN);
-    put_u32(p + 48, net->prior_sets > 1 ? LATM_ARCH_PER_LEVEL_PRIOR : LATM_ARCH_FACTORIZED);
-    put_u32(p + 52, (uint32_t)net->n);
-    put_u32(p + 56, (uint32_t)net->m);
-    put_u32(p + 60, (uint32_t)net->levels);
-    put_u64(p + 64, steps);
-    p += 72;
+    memcpy(p + LATM_OFF_MAGIC, latm_magic, 8);
+    put_u32(p + LATM_OFF_VERSION, LATM_VERSION);
+    put_u32(p + LATM_OFF_FLAGS, opt ? LATM_FLAG_OPTIMIZER : 0);
+    memcpy(p + LATM_OFF_ID, idb, LATM_ID_LEN);
+    put_u32(p + LATM_OFF_ARCH, net->prior_sets > 1 ? LATM_ARCH_PER_LEVEL_PRIOR : LATM_ARCH_FACTORIZED);
+    put_u32(p + LATM_OFF_N, (uint32_t)net->n);
+    put_u32(p + LATM_OFF_M, (uint32_t)net->m);
+    put_u32(p + LATM_OFF_LEVELS, (uint32_t)net->levels);
+    put_u64(p + LATM_OFF_STEPS, steps);
+    p += LATM_OFF_LAMBDAS;
     for (int l = 0; l < net->levels; l++, p += 4)
         put_f32(p, net->lambda[l]);
     put_u32(p, (uint32_t)note_len);
@@ -102,10 +119,10 @@ int model_file_write(LossyNet *net, const char *id, const char *note, uint64_t s
     put_u32(p, LOSSY_TENSORS);
     p += 4;
     for (int i = 0; i < LOSSY_TENSORS; i++, p += DESC_SIZE) {
-        memcpy(p, t[i].name, strlen(t[i].name));
-        put_u32(p + 16, (uint32_t)t[i].ndim);
+        memcpy(p + DESC_OFF_NAME, t[i].name, strlen(t[i].name));
+        put_u32(p + DESC_OFF_NDIM, (uint32_t)t[i].ndim);
         for (int d = 0; d < 4; d++)
-            put_u32(p + 20 + 4 * d, d < t[i].ndim ? (uint32_t)t[i].dims[d] : 1);
+            put_u32(p + DESC_OFF_DIMS + 4 * d, d < t[i].ndim ? (uint32_t)t[i].dims[d] : 1);
     }
     uint8_t *weights = p;
     for (int i = 0; i < LOSSY_TENSORS; i++)
@@ -147,21 +164,23 @@ int model_file_read(const uint8_t *data, size_t size, LossyNet *net, char id[LAT
         return LAT_ERR_TRUNCATED;
     if (memcmp(data, latm_magic, 8) != 0)
         return LAT_ERR_BAD_MAGIC;
-    if (size < 72)
+    if (size < LATM_OFF_LAMBDAS)
         return LAT_ERR_TRUNCATED;
-    if (get_u32(data + 8) != LATM_VERSION)
+    if (get_u32(data + LATM_OFF_VERSION) != LATM_VERSION)
         return LAT_ERR_UNSUPPORTED_VERSION;
-    const uint32_t flags = get_u32(data + 12);
+    const uint32_t flags = get_u32(data + LATM_OFF_FLAGS);
     if (flags & ~LATM_FLAG_OPTIMIZER)
         return LAT_ERR_BAD_MODEL;
-    const uint32_t arch = get_u32(data + 48);
-    if (!id_valid(data + 16) || (arch != LATM_ARCH_FACTORIZED && arch != LATM_ARCH_PER_LEVEL_PRIOR))
+    const uint32_t arch = get_u32(data + LATM_OFF_ARCH);
+    if (!id_valid(data + LATM_OFF_ID)
+        || (arch != LATM_ARCH_FACTORIZED && arch != LATM_ARCH_PER_LEVEL_PRIOR))
         return LAT_ERR_BAD_MODEL;
-    const uint32_t n = get_u32(data + 52), m = get_u32(data + 56), l = get_u32(data + 60);
+    const uint32_t n = get_u32(data + LATM_OFF_N), m = get_u32(data + LATM_OFF_M);
+    const uint32_t l = get_u32(data + LATM_OFF_LEVELS);
     if (n < 1 || n > LOSSY_MAX_N || m < 1 || m > LOSSY_MAX_M || l < 1 || l > LOSSY_MAX_LEVELS)
         return LAT_ERR_BAD_MODEL;
     const uint32_t prior_sets = arch == LATM_ARCH_PER_LEVEL_PRIOR ? l : 1;
-    size_t pos = 72 + 4 * (size_t)l;
+    size_t pos = LATM_OFF_LAMBDAS + 4 * (size_t)l;
     if (size < pos + 4)
         return LAT_ERR_TRUNCATED;
     const uint32_t note_len = get_u32(data + pos);
@@ -171,7 +190,7 @@ int model_file_read(const uint8_t *data, size_t size, LossyNet *net, char id[LAT
     pos = note_pos + note_len;
     const uint64_t floats = arch_float_count(n, m, l, prior_sets);
     const uint64_t expect = (uint64_t)pos + 4 + DESC_SIZE * LOSSY_TENSORS + 4 * floats
-                          + ((flags & LATM_FLAG_OPTIMIZER) ? 8 + 8 * floats : 0) + 12;
+                          + ((flags & LATM_FLAG_OPTIMIZER) ? 8 + 8 * floats : 0) + LATM_TRAILER_SIZE;
     if (size < expect)
         return LAT_ERR_TRUNCATED;
     if (size > expect)
@@ -183,13 +202,13 @@ int model_file_read(const uint8_t *data, size_t size, LossyNet *net, char id[LAT
     const size_t desc_pos = pos + 4;
     const size_t weights_pos = desc_pos + DESC_SIZE * LOSSY_TENSORS;
     const size_t weights_size = 4 * (size_t)floats;
-    const uint64_t stored_hash = get_u64(data + size - 12);
+    const uint64_t stored_hash = get_u64(data + size - LATM_TRAILER_SIZE);
     const uint64_t h = hash64_update(HASH64_INIT, data + weights_pos, weights_size);
     if (h != stored_hash)
         return LAT_ERR_BAD_MODEL;
     float lambdas[LOSSY_MAX_LEVELS];
     for (uint32_t i = 0; i < l; i++) {
-        lambdas[i] = get_f32(data + 72 + 4 * i);
+        lambdas[i] = get_f32(data + LATM_OFF_LAMBDAS + 4 * i);
         if (!isfinite(lambdas[i]) || lambdas[i] <= 0)
             return LAT_ERR_BAD_MODEL;
     }
@@ -206,11 +225,11 @@ int model_file_read(const uint8_t *data, size_t size, LossyNet *net, char id[LAT
     for (int i = 0; i < LOSSY_TENSORS; i++) {
         const uint8_t *d = data + desc_pos + (size_t)DESC_SIZE * i;
         char name[17];
-        memcpy(name, d, 16);
+        memcpy(name, d + DESC_OFF_NAME, 16);
         name[16] = 0;
-        int ok = strncmp(name, t[i].name, 16) == 0 && (int)get_u32(d + 16) == t[i].ndim;
+        int ok = strncmp(name, t[i].name, 16) == 0 && (int)get_u32(d + DESC_OFF_NDIM) == t[i].ndim;
         for (int k = 0; k < 4 && ok; k++)
-            ok = get_u32(d + 20 + 4 * k) == (k < t[i].ndim ? (uint32_t)t[i].dims[k] : 1u);
+            ok = get_u32(d + DESC_OFF_DIMS + 4 * k) == (k < t[i].ndim ? (uint32_t)t[i].dims[k] : 1u);
         for (int k = (int)strlen(name); k < 16 && ok; k++)
             ok = d[k] == 0;
         if (!ok) {
@@ -238,11 +257,11 @@ int model_file_read(const uint8_t *data, size_t size, LossyNet *net, char id[LAT
         for (size_t j = 0; j < floats; j++)
             opt->v[j] = get_f32(o + 4 * j);
     }
-    memcpy(id, data + 16, LATM_ID_LEN);
+    memcpy(id, data + LATM_OFF_ID, LATM_ID_LEN);
     id[LATM_ID_LEN] = 0;
     *hash = stored_hash;
     if (steps)
-        *steps = get_u64(data + 64);
+        *steps = get_u64(data + LATM_OFF_STEPS);
     if (note && note_cap > 0) {
         size_t k = note_len < note_cap - 1 ? note_len : note_cap - 1;
         memcpy(note, data + note_pos, k);
