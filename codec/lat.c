@@ -31,9 +31,13 @@ struct LatContext {
     int model_error;           /* sticky result of the first load attempt, 0 if none yet */
 };
 
+#define LAT_STRINGIFY_(x) #x
+#define LAT_STRINGIFY(x) LAT_STRINGIFY_(x)
+
 const char *lat_version(void)
 {
-    return "0.1.0";
+    return LAT_STRINGIFY(LAT_VERSION_MAJOR) "." LAT_STRINGIFY(LAT_VERSION_MINOR) "."
+           LAT_STRINGIFY(LAT_VERSION_PATCH);
 }
 
 const char *lat_strerror(int err)

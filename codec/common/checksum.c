@@ -1,7 +1,9 @@
 #include "common/checksum.h"
 
+#include <pthread.h>
+
 static uint32_t crc_table[256];
-static int crc_table_ready;
+static pthread_once_t crc_table_once = PTHREAD_ONCE_INIT;
 
 static void crc_table_build(void)
 {
@@ -11,13 +13,11 @@ static void crc_table_build(void)
             c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
         crc_table[i] = c;
     }
-    crc_table_ready = 1; /* benign race: every thread writes the same values */
 }
 
 uint32_t crc32_update(uint32_t crc, const void *data, size_t n)
 {
-    if (!crc_table_ready)
-        crc_table_build();
+    pthread_once(&crc_table_once, crc_table_build);
     const uint8_t *p = data;
     crc = ~crc;
     for (size_t i = 0; i < n; i++)

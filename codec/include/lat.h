@@ -19,6 +19,16 @@
  * images; it reads model files only (lat_open with LatSettings.model_path).
  * Bytes given to lat_decode / lat_inspect are untrusted: any content yields an
  * error code, never a crash.
+ *
+ * Threads: a LatContext is used by one thread at a time (it holds the loaded
+ * model and its working memory); separate contexts may be used from
+ * separate threads at the same time. Functions without a context
+ * (lat_inspect, lat_strerror, lat_version, lat_default_settings,
+ * lat_default_model_path, lat_free, lat_image_free) may be called from any
+ * thread at any time.
+ *
+ * ABI: LatSettings and LatInfo end in reserved bytes, so that fields can be
+ * added without changing their size.
  */
 #ifndef LAT_H
 #define LAT_H
@@ -36,6 +46,8 @@ extern "C" {
 #define LAT_API
 #endif
 
+/* The version, defined only here: meson.build reads it for the soname and
+ * pkg-config, lat_version() returns it as a string. */
 #define LAT_VERSION_MAJOR 0
 #define LAT_VERSION_MINOR 1
 #define LAT_VERSION_PATCH 0
@@ -65,7 +77,8 @@ typedef enum LatError {
 /* A static English sentence for an error code (never NULL). */
 LAT_API const char *lat_strerror(int err);
 
-/* "0.1.0" */
+/* "MAJOR.MINOR.PATCH" of the library that runs (may differ from the header's
+ * macros when linked dynamically). */
 LAT_API const char *lat_version(void);
 
 /* An image in memory: interleaved samples, rows top to bottom, no padding
@@ -162,6 +175,7 @@ typedef struct LatInfo {
     } streams[LAT_MAX_STREAMS_INFO];
     uint64_t file_size;
     double bpp;               /* file_size*8 / (width*height) */
+    uint8_t reserved[64];     /* zeroed by lat_inspect: room for new fields */
 } LatInfo;
 
 /* Parses and validates the header, its CRC and the stream table (limits,

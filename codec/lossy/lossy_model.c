@@ -61,19 +61,13 @@ void lossy_latents_free(LossyLatents *l)
  * near 55 MB (64: 2.4 times that) for about 20% more CPU than 64, the
  * halo's share (docs/FUZZING.md, peak memory). */
 #define DEFAULT_TILE_LATENTS 32
-static int g_tile_latents = DEFAULT_TILE_LATENTS;
-
-void lossy_set_tile_size(int latents)
-{
-    g_tile_latents = latents > 0 ? latents : DEFAULT_TILE_LATENTS;
-}
 
 /* Tile side in latents along a dimension of len latents: at most `tile`
  * (0: the default), split evenly so that no thin last tile pays a full halo
  * for a few latents; one tile when the dimension fits. */
 static int tile_step(int len, int tile)
 {
-    const int T = tile > 0 ? tile : g_tile_latents;
+    const int T = tile > 0 ? tile : DEFAULT_TILE_LATENTS;
     const int n = (len + T - 1) / T;
     return n > 1 ? (len + n - 1) / n : len;
 }

@@ -14,7 +14,7 @@ struct LossyModel {
 };
 
 /* Float passes processed in tiles of at most `tile` latents per side (0:
- * lossy_set_tile_size's, default 32), as lossy_analyze / lossy_synthesize
+ * the default, 32), as lossy_analyze / lossy_synthesize
  * do. y becomes [1, M, lh, lw] (unquantized latents, before the gains); x
  * becomes [1, 3, 16*lh, 16*lw] (uncropped, unclamped): a full-image float
  * buffer, which lossy_synthesize avoids (tests compare tilings with it).
@@ -22,6 +22,5 @@ struct LossyModel {
 int lossy_analysis_float(const LossyModel *m, const uint8_t *pixels, uint32_t width,
                          uint32_t height, uint32_t channels, int tile, Tensor *y);
 int lossy_synthesis_float(const LossyModel *m, const LossyLatents *lat, int tile, Tensor *x);
-void lossy_set_tile_size(int latents);
 
 #endif
