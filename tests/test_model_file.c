@@ -5,14 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "common/bytes.h"
 #include "common/checksum.h"
 #include "lat.h"
 #include "lossy/lossy.h"
 #include "lossy/model_file.h"
 
-static int failures = 0;
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL: " __VA_ARGS__); printf("\n"); } } while (0)
 
 static int read_ok(const uint8_t *d, size_t n, int *err)
 {
@@ -40,7 +39,7 @@ int main(void)
     Rng rng;
     rng_seed(&rng, 11);
     LossyNet net;
-    CHECK(lossy_net_init(&net, 4, 5, 3, lambdas, 3, &rng) == 0, "init");   /* architecture 2 */
+    CHECK_MSG(lossy_net_init(&net, 4, 5, 3, lambdas, 3, &rng) == 0, "init");   /* architecture 2 */
     NetTensor t[LOSSY_TENSORS];
     lossy_net_tensors(&net, t);
     for (int i = 0; i < LOSSY_TENSORS; i++)
@@ -51,27 +50,27 @@ int main(void)
     /* Plain model. */
     uint8_t *d;
     size_t n;
-    CHECK(model_file_write(&net, "test-f4m5", "a note", 1234, NULL, &d, &n) == 0, "write");
+    CHECK_MSG(model_file_write(&net, "test-f4m5", "a note", 1234, NULL, &d, &n) == 0, "write");
     LossyNet back;
     char id[LATM_ID_LEN + 1];
     uint64_t hash, steps;
     char note[64];
     ModelOptState opt;
-    CHECK(model_file_read(d, n, &back, id, &hash, &steps, &opt, note, sizeof note) == 0, "read");
-    CHECK(strcmp(id, "test-f4m5") == 0 && steps == 1234 && strcmp(note, "a note") == 0
+    CHECK_MSG(model_file_read(d, n, &back, id, &hash, &steps, &opt, note, sizeof note) == 0, "read");
+    CHECK_MSG(strcmp(id, "test-f4m5") == 0 && steps == 1234 && strcmp(note, "a note") == 0
           && opt.count == 0, "header fields");
-    CHECK(back.n == 4 && back.m == 5 && back.levels == 3 && back.lambda[2] == 0.1f
+    CHECK_MSG(back.n == 4 && back.m == 5 && back.levels == 3 && back.lambda[2] == 0.1f
           && back.prior_sets == 3 && get_u32(d + 48) == LATM_ARCH_PER_LEVEL_PRIOR, "arch");
     NetTensor tb[LOSSY_TENSORS];
     lossy_net_tensors(&back, tb);
     for (int i = 0; i < LOSSY_TENSORS; i++)
-        CHECK(memcmp(t[i].p->v, tb[i].p->v, t[i].p->n * sizeof(float)) == 0, "tensor %s", t[i].name);
+        CHECK_MSG(memcmp(t[i].p->v, tb[i].p->v, t[i].p->n * sizeof(float)) == 0, "tensor %s", t[i].name);
     lossy_net_free(&back);
 
     LossyModel *model;
-    CHECK(lossy_model_load(d, n, &model) == 0, "lossy_model_load");
+    CHECK_MSG(lossy_model_load(d, n, &model) == 0, "lossy_model_load");
     if (model) {
-        CHECK(strcmp(lossy_model_id(model), "test-f4m5") == 0 && lossy_model_hash(model) == hash,
+        CHECK_MSG(strcmp(lossy_model_id(model), "test-f4m5") == 0 && lossy_model_hash(model) == hash,
               "model id/hash");
         lossy_model_free(model);
     }
@@ -86,11 +85,11 @@ int main(void)
     }
     uint8_t *dc;
     size_t nc;
-    CHECK(model_file_write(&net, "test-f4m5", NULL, 99, &o, &dc, &nc) == 0, "write checkpoint");
+    CHECK_MSG(model_file_write(&net, "test-f4m5", NULL, 99, &o, &dc, &nc) == 0, "write checkpoint");
     uint64_t hash2;
-    CHECK(model_file_read(dc, nc, &back, id, &hash2, &steps, &opt, NULL, 0) == 0, "read checkpoint");
-    CHECK(hash2 == hash, "hash depends on weights only");
-    CHECK(opt.count == count && opt.adam_t == 77 && steps == 99
+    CHECK_MSG(model_file_read(dc, nc, &back, id, &hash2, &steps, &opt, NULL, 0) == 0, "read checkpoint");
+    CHECK_MSG(hash2 == hash, "hash depends on weights only");
+    CHECK_MSG(opt.count == count && opt.adam_t == 77 && steps == 99
           && memcmp(opt.m, o.m, count * sizeof(float)) == 0
           && memcmp(opt.v, o.v, count * sizeof(float)) == 0, "optimizer state");
     model_opt_state_free(&opt);
@@ -101,11 +100,11 @@ int main(void)
     /* Malformed files. */
     int err;
     for (size_t k = 0; k < n; k++)
-        CHECK(!read_ok(d, k, &err), "truncated to %zu accepted", k);
+        CHECK_MSG(!read_ok(d, k, &err), "truncated to %zu accepted", k);
     uint8_t *b = malloc(n + 8);
     memcpy(b, d, n);
     b[n] = 0;
-    CHECK(!read_ok(b, n + 1, &err) && err == LAT_ERR_BAD_MODEL, "trailing byte");
+    CHECK_MSG(!read_ok(b, n + 1, &err) && err == LAT_ERR_BAD_MODEL, "trailing byte");
     const size_t desc_pos = 72 + 4 * 3 + 4 + strlen("a note") + 4;
     const size_t weights_pos = desc_pos + 36 * LOSSY_TENSORS, weights_size = 4 * count;
     struct { size_t at; uint32_t v; int expect; const char *what; } edits[] = {
@@ -131,22 +130,22 @@ int main(void)
         memcpy(b, d, n);
         put_u32(b + edits[e].at, edits[e].v);
         reseal(b, n, weights_pos, weights_size);
-        CHECK(!read_ok(b, n, &err) && err == edits[e].expect, "%s: got %d, expected %d",
+        CHECK_MSG(!read_ok(b, n, &err) && err == edits[e].expect, "%s: got %d, expected %d",
               edits[e].what, err, edits[e].expect);
     }
     /* Corruption without resealing: CRC / hash catch it. */
     memcpy(b, d, n);
     b[weights_pos + 5] ^= 0x10;
-    CHECK(!read_ok(b, n, &err) && err == LAT_ERR_BAD_MODEL, "flipped weight bit");
+    CHECK_MSG(!read_ok(b, n, &err) && err == LAT_ERR_BAD_MODEL, "flipped weight bit");
     memcpy(b, d, n);
     b[weights_pos + 5] ^= 0x10;
     put_u32(b + n - 4, crc32_update(0, b, n - 4));
-    CHECK(!read_ok(b, n, &err) && err == LAT_ERR_BAD_MODEL, "hash mismatch");
+    CHECK_MSG(!read_ok(b, n, &err) && err == LAT_ERR_BAD_MODEL, "hash mismatch");
     /* Every single-byte corruption is rejected (CRC) without crashing. */
     for (size_t k = 0; k < n; k += 7) {
         memcpy(b, d, n);
         b[k] ^= 0x5A;
-        CHECK(!read_ok(b, n, &err), "byte %zu corrupted accepted", k);
+        CHECK_MSG(!read_ok(b, n, &err), "byte %zu corrupted accepted", k);
     }
     free(b);
     free(d);
@@ -154,13 +153,13 @@ int main(void)
     /* Architecture 1 (one shared prior) still reads, and splitting its
      * prior gives every level the shared values. */
     LossyNet shared;
-    CHECK(lossy_net_init(&shared, 4, 5, 3, lambdas, 1, &rng) == 0, "init shared");
+    CHECK_MSG(lossy_net_init(&shared, 4, 5, 3, lambdas, 1, &rng) == 0, "init shared");
     shared.prior.biases.v[7] = 0.25f;
-    CHECK(model_file_write(&shared, "test-shared", NULL, 1, NULL, &d, &n) == 0, "write shared");
-    CHECK(get_u32(d + 48) == LATM_ARCH_FACTORIZED, "architecture 1 written");
-    CHECK(model_file_read(d, n, &back, id, &hash, &steps, NULL, NULL, 0) == 0 && back.prior_sets == 1,
+    CHECK_MSG(model_file_write(&shared, "test-shared", NULL, 1, NULL, &d, &n) == 0, "write shared");
+    CHECK_MSG(get_u32(d + 48) == LATM_ARCH_FACTORIZED, "architecture 1 written");
+    CHECK_MSG(model_file_read(d, n, &back, id, &hash, &steps, NULL, NULL, 0) == 0 && back.prior_sets == 1,
           "read architecture 1");
-    CHECK(lossy_net_split_prior(&back) == 0 && back.prior_sets == 3
+    CHECK_MSG(lossy_net_split_prior(&back) == 0 && back.prior_sets == 3
           && back.prior.biases.n == 3 * shared.prior.biases.n
           && back.prior.biases.v[2 * 5 * PRIOR_NBIAS + 7] == 0.25f
           && lossy_prior_channel(&back, 2, 1) == 11, "split prior");
@@ -168,9 +167,7 @@ int main(void)
     lossy_net_free(&shared);
     free(d);
     lossy_net_free(&net);
-    if (failures)
-        printf("%d failures\n", failures);
-    else
+    if (!check_failures)
         printf("model file tests passed\n");
-    return failures ? 1 : 0;
+    return check_report();
 }

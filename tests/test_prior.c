@@ -4,10 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "check.h"
 #include "lossy/prior.h"
 
-static int failures = 0;
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL: " __VA_ARGS__); printf("\n"); } } while (0)
 
 static double rel_err(double a, double b)
 {
@@ -33,7 +32,7 @@ int main(void)
         double sum = 0;
         for (int v = -200; v <= 200; v++)
             sum += prior_prob(&p, k, v);
-        CHECK(fabs(sum - 1.0) < 1e-3, "channel %d: sum of p = %.6f", k, sum);
+        CHECK_MSG(fabs(sum - 1.0) < 1e-3, "channel %d: sum of p = %.6f", k, sum);
     }
     /* Scaled bins (a gain between two levels) still partition the line, and
      * scale 1 is the plain prior. */
@@ -44,11 +43,11 @@ int main(void)
                 const float fv = (float)v;
                 sum += exp2(-prior_bits_scaled(&p, k, &fv, 1, s));
             }
-            CHECK(fabs(sum - 1.0) < 1e-3, "channel %d, scale %.1f: sum of p = %.6f", k, s, sum);
+            CHECK_MSG(fabs(sum - 1.0) < 1e-3, "channel %d, scale %.1f: sum of p = %.6f", k, s, sum);
         }
     {
         const float fv = 2.0f;
-        CHECK(prior_bits_scaled(&p, 1, &fv, 1, 1.0) == -log2(prior_prob(&p, 1, 2.0)),
+        CHECK_MSG(prior_bits_scaled(&p, 1, &fv, 1, 1.0) == -log2(prior_prob(&p, 1, 2.0)),
               "scale 1 differs from prior_prob");
     }
 
@@ -71,7 +70,7 @@ int main(void)
         double dn = prior_bits(&p, k, &v[i], 1);
         v[i] = save;
         double fd = scale * (up - dn) / (2 * h);
-        CHECK(rel_err(fd, dv[i]) < 2e-2 || fabs(fd - dv[i]) < 1e-4,
+        CHECK_MSG(rel_err(fd, dv[i]) < 2e-2 || fabs(fd - dv[i]) < 1e-4,
               "dv[%d] = %g, finite difference %g (v = %g)", i, dv[i], fd, v[i]);
     }
 
@@ -90,16 +89,14 @@ int main(void)
             *w = save;
             double fd = scale * (up - dn) / (2 * h);
             double an = ps[t]->g[(size_t)k * per[t] + j];
-            CHECK(rel_err(fd, an) < 2e-2 || fabs(fd - an) < 2e-3,
+            CHECK_MSG(rel_err(fd, an) < 2e-2 || fabs(fd - an) < 2e-3,
                   "param set %d index %d: analytic %g, finite difference %g", t, j, an, fd);
             checked++;
         }
         for (int j = 0; j < per[t]; j++)
-            CHECK(ps[t]->g[j] == 0.0f, "channel 0 got a gradient");
+            CHECK_MSG(ps[t]->g[j] == 0.0f, "channel 0 got a gradient");
     }
     printf("checked %d parameter gradients and %d input gradients\n", checked, N - 1);
     prior_free(&p);
-    if (failures)
-        printf("%d failures\n", failures);
-    return failures ? 1 : 0;
+    return check_report();
 }

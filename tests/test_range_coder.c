@@ -6,11 +6,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "check.h"
 #include "lossy/range_coder.h"
 #include "nn/nn.h"
 
-static int failures = 0;
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL: " __VA_ARGS__); printf("\n"); } } while (0)
 
 enum { N = 200000, CONTEXTS = 4 };
 
@@ -47,38 +46,38 @@ int main(void)
     }
     uint8_t *data;
     size_t size;
-    CHECK(rc_enc_finish(&e, &data, &size) == 0, "finish");
+    CHECK_MSG(rc_enc_finish(&e, &data, &size) == 0, "finish");
     printf("%d bits: %zu bytes, ideal %.0f bytes (%+.2f%%)\n", N, size, ideal / 8,
            100.0 * (size * 8.0 / ideal - 1.0));
-    CHECK(size * 8.0 < ideal * 1.03, "coded size %zu bytes vs ideal %.0f", size, ideal / 8);
+    CHECK_MSG(size * 8.0 < ideal * 1.03, "coded size %zu bytes vs ideal %.0f", size, ideal / 8);
 
     RcDecoder d;
     RcBit dctx[CONTEXTS] = {RC_BIT_INIT, RC_BIT_INIT, RC_BIT_INIT, RC_BIT_INIT};
-    CHECK(rc_dec_init(&d, data, size) == 0, "decoder init");
+    CHECK_MSG(rc_dec_init(&d, data, size) == 0, "decoder init");
     int mismatches = 0;
     for (int i = 0; i < N; i++) {
         int b = ctx_of[i] == 3 ? rc_dec_bypass(&d) : rc_dec_bit(&d, &dctx[ctx_of[i]]);
         mismatches += b != bits[i];
     }
-    CHECK(mismatches == 0, "%d bits decoded wrong", mismatches);
-    CHECK(rc_dec_finish(&d) == 0, "valid stream not consumed exactly");
+    CHECK_MSG(mismatches == 0, "%d bits decoded wrong", mismatches);
+    CHECK_MSG(rc_dec_finish(&d) == 0, "valid stream not consumed exactly");
 
     /* Truncated by one byte: the decoder reads past the end. */
     RcBit tctx[CONTEXTS] = {RC_BIT_INIT, RC_BIT_INIT, RC_BIT_INIT, RC_BIT_INIT};
-    CHECK(rc_dec_init(&d, data, size - 1) == 0, "truncated init");
+    CHECK_MSG(rc_dec_init(&d, data, size - 1) == 0, "truncated init");
     for (int i = 0; i < N; i++)
         ctx_of[i] == 3 ? rc_dec_bypass(&d) : rc_dec_bit(&d, &tctx[ctx_of[i]]);
-    CHECK(rc_dec_finish(&d) < 0, "truncated stream accepted");
+    CHECK_MSG(rc_dec_finish(&d) < 0, "truncated stream accepted");
     /* Extended by one byte: not consumed. */
     uint8_t *longer = malloc(size + 1);
     for (size_t i = 0; i < size; i++)
         longer[i] = data[i];
     longer[size] = 0;
     RcBit lctx[CONTEXTS] = {RC_BIT_INIT, RC_BIT_INIT, RC_BIT_INIT, RC_BIT_INIT};
-    CHECK(rc_dec_init(&d, longer, size + 1) == 0, "extended init");
+    CHECK_MSG(rc_dec_init(&d, longer, size + 1) == 0, "extended init");
     for (int i = 0; i < N; i++)
         ctx_of[i] == 3 ? rc_dec_bypass(&d) : rc_dec_bit(&d, &lctx[ctx_of[i]]);
-    CHECK(rc_dec_finish(&d) < 0, "trailing byte accepted");
+    CHECK_MSG(rc_dec_finish(&d) < 0, "trailing byte accepted");
     /* Two-rate 15-bit contexts (format 5): the same source round trips,
      * interleaved with the 12-bit ones, and costs no more. */
     {
@@ -96,14 +95,14 @@ int main(void)
         }
         uint8_t *data2;
         size_t size2;
-        CHECK(rc_enc_finish(&e2, &data2, &size2) == 0, "finish (two-rate)");
+        CHECK_MSG(rc_enc_finish(&e2, &data2, &size2) == 0, "finish (two-rate)");
         printf("two-rate contexts: %zu bytes (%+.2f%% vs ideal)\n", size2,
                100.0 * (size2 * 8.0 / ideal - 1.0));
-        CHECK(size2 * 8.0 < ideal * 1.03, "two-rate coded size %zu bytes", size2);
+        CHECK_MSG(size2 * 8.0 < ideal * 1.03, "two-rate coded size %zu bytes", size2);
         for (int cut = 0; cut <= 1; cut++) {
             RcBit2 d2[CONTEXTS] = {RC_BIT2_INIT, RC_BIT2_INIT, RC_BIT2_INIT, RC_BIT2_INIT};
             RcBit d1 = RC_BIT_INIT;
-            CHECK(rc_dec_init(&d, data2, size2 - (size_t)cut) == 0, "two-rate init");
+            CHECK_MSG(rc_dec_init(&d, data2, size2 - (size_t)cut) == 0, "two-rate init");
             int wrong = 0;
             for (int i = 0; i < N; i++) {
                 const int b = ctx_of[i] == 3 ? rc_dec_bypass(&d)
@@ -112,9 +111,9 @@ int main(void)
                 wrong += b != bits[i];
             }
             if (!cut)
-                CHECK(wrong == 0 && rc_dec_finish(&d) == 0, "two-rate: %d bits wrong", wrong);
+                CHECK_MSG(wrong == 0 && rc_dec_finish(&d) == 0, "two-rate: %d bits wrong", wrong);
             else
-                CHECK(rc_dec_finish(&d) < 0, "two-rate: truncated stream accepted");
+                CHECK_MSG(rc_dec_finish(&d) < 0, "two-rate: truncated stream accepted");
         }
         free(data2);
         /* Saturated contexts keep their probabilities within 1..32767. */
@@ -124,22 +123,20 @@ int main(void)
             rc_enc_bit2(&e2, &s0, 0);
             rc_enc_bit2(&e2, &s1, 1);
         }
-        CHECK(s0.fast <= 32767 && s0.slow <= 32767 && s1.fast >= 1 && s1.slow >= 1 && s0.n == 255,
+        CHECK_MSG(s0.fast <= 32767 && s0.slow <= 32767 && s1.fast >= 1 && s1.slow >= 1 && s0.n == 255,
               "saturated two-rate context out of range");
-        CHECK(rc_enc_finish(&e2, &data2, &size2) == 0 && size2 < 200, "saturated: %zu bytes", size2);
+        CHECK_MSG(rc_enc_finish(&e2, &data2, &size2) == 0 && size2 < 200, "saturated: %zu bytes", size2);
         free(data2);
     }
     /* Not a range-coder stream at all. */
     const uint8_t bad[5] = {1, 0, 0, 0, 0};
-    CHECK(rc_dec_init(&d, bad, 5) < 0 && rc_dec_init(&d, bad + 1, 4) < 0, "bad start accepted");
+    CHECK_MSG(rc_dec_init(&d, bad, 5) < 0 && rc_dec_init(&d, bad + 1, 4) < 0, "bad start accepted");
 
     free(longer);
     free(data);
     free(bits);
     free(ctx_of);
-    if (failures)
-        printf("%d failures\n", failures);
-    else
+    if (!check_failures)
         printf("range coder tests passed\n");
-    return failures ? 1 : 0;
+    return check_report();
 }

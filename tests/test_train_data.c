@@ -6,10 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "train/train_data.h"
 
-static int failures = 0;
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL: " __VA_ARGS__); printf("\n"); } } while (0)
 
 int main(void)
 {
@@ -17,16 +16,16 @@ int main(void)
     uint8_t px[3 * 4 * 4] = {0};
     /* Photo A: 100 pixels, 2 copies; photo B: nothing added; photo C: 300
      * pixels, 1 copy; photo D: 600 pixels, 3 copies. */
-    CHECK(image_set_begin_group(&s, 100) == 0 && image_set_add(&s, px, 2, 2) == 0
+    CHECK_MSG(image_set_begin_group(&s, 100) == 0 && image_set_add(&s, px, 2, 2) == 0
           && image_set_add(&s, px, 1, 1) == 0, "group A");
-    CHECK(image_set_begin_group(&s, 5000) == 0, "group B");
+    CHECK_MSG(image_set_begin_group(&s, 5000) == 0, "group B");
     image_set_end_group(&s);
-    CHECK(image_set_begin_group(&s, 300) == 0 && image_set_add(&s, px, 3, 3) == 0, "group C");
+    CHECK_MSG(image_set_begin_group(&s, 300) == 0 && image_set_add(&s, px, 3, 3) == 0, "group C");
     image_set_end_group(&s);
-    CHECK(image_set_begin_group(&s, 600) == 0 && image_set_add(&s, px, 4, 4) == 0
+    CHECK_MSG(image_set_begin_group(&s, 600) == 0 && image_set_add(&s, px, 4, 4) == 0
           && image_set_add(&s, px, 3, 3) == 0 && image_set_add(&s, px, 2, 2) == 0, "group D");
-    CHECK(s.groups == 3 && s.count == 6, "%d groups, %d images", s.groups, s.count);
-    if (failures)
+    CHECK_MSG(s.groups == 3 && s.count == 6, "%d groups, %d images", s.groups, s.count);
+    if (check_failures)
         return 1;
 
     /* Every residue of r64 modulo the 1000 pixels once, with every copy
@@ -39,12 +38,10 @@ int main(void)
         }
     const int want[6] = {300, 300, 1800, 1200, 1200, 1200};
     for (int i = 0; i < 6; i++)
-        CHECK(hits[i] == want[i], "image %d drawn %d times, expected %d", i, hits[i], want[i]);
+        CHECK_MSG(hits[i] == want[i], "image %d drawn %d times, expected %d", i, hits[i], want[i]);
     image_set_free(&s);
-    CHECK(s.img == NULL && s.group == NULL && s.groups == 0, "free");
-    if (failures)
-        printf("%d failures\n", failures);
-    else
+    CHECK_MSG(s.img == NULL && s.group == NULL && s.groups == 0, "free");
+    if (!check_failures)
         printf("sampler: ok\n");
-    return failures ? 1 : 0;
+    return check_report();
 }

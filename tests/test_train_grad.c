@@ -6,12 +6,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check.h"
 #include "nn/nn.h"
 #include "lossy/lossy_net.h"
 #include "train/train.h"
 
-static int failures = 0;
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL: " __VA_ARGS__); printf("\n"); } } while (0)
 
 static void zero_grads(Trainer *t)
 {
@@ -79,7 +78,7 @@ int main(void)
             const double fd = (up - dn) / ((double)(save + h) - (double)(save - h));
             const double an = grads[i][j];
             const double err = fabs(fd - an) / fmax(fabs(fd), fabs(an));
-            CHECK(err < 0.02 || fabs(fd - an) < 1e-6 * fmax(1.0, fabs(up)),
+            CHECK_MSG(err < 0.02 || fabs(fd - an) < 1e-6 * fmax(1.0, fabs(up)),
                   "%s[%zu]: analytic %.6g, finite difference %.6g", name, j, an, fd);
             checked++;
         }
@@ -88,7 +87,5 @@ int main(void)
     for (int i = 0; i < LOSSY_TENSORS; i++)
         free(grads[i]);
     trainer_free(t);
-    if (failures)
-        printf("%d failures\n", failures);
-    return failures ? 1 : 0;
+    return check_report();
 }
