@@ -49,6 +49,13 @@ stopped=$(sed -n 's/.*stopped at step \([0-9]*\).*/\1/p' "$T/sig.out")
 cat "$T/out" "$T/err" | grep -q "step $stopped -> " || fail "checkpoint after SIGTERM is not at step $stopped"
 ls -a "$T" | grep -q '^\.' && ls -a "$T" | grep -v '^\.\.\?$' | grep -q '^\.' && fail "temporary file left"
 
+# Option values are checked numbers: a typo is a usage error, not 0.
+for bad in "--steps x" "--lr 1e-3x" "--batch -1" "--threads 0"; do
+    run "$LAT" train "$T/imgs" -o "$T/bad.latm" $TINY $bad
+    [ "$rc" -eq 2 ] && grep -q "bad value" "$T/err" && [ ! -e "$T/bad.latm" ] ||
+        fail "train $bad: rc $rc, $(cat "$T/err")"
+done
+
 if [ "$failures" -ne 0 ]; then
     echo "train-cli: $failures failure(s) in $checks checks" >&2
     exit 1

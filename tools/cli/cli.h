@@ -32,6 +32,8 @@ int cli_option_error(const char *cmd, int getopt_result, char **argv);
 
 /* Parses a whole decimal integer within [min, max]. Returns 0 or -1. */
 int cli_parse_long(const char *s, long min, long max, long *out);
+/* Parses a whole finite number (strtod syntax) within [min, max]. Returns 0 or -1. */
+int cli_parse_double(const char *s, double min, double max, double *out);
 
 /* Parses a whole decimal unsigned integer (>= 1). Returns 0 or -1. */
 int cli_parse_u64(const char *s, uint64_t *out);

@@ -3,6 +3,7 @@
  * options, logs progress and writes checkpoints atomically). Under mpirun
  * the ranks share every minibatch (tools/train/train_group.h); rank 0
  * validates, logs and writes the files. */
+#include <limits.h>
 #include <dirent.h>
 #include <errno.h>
 #include <math.h>
@@ -13,6 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "cli.h"
 #include "commands.h"
 #include "imageio.h"
 #include "lat.h"
@@ -317,6 +319,12 @@ static void auto_threads_update(AutoThreads *a, long step, double seconds)
     }
 }
 
+static int bad_value(const char *opt, const char *value)
+{
+    fprintf(stderr, "lat train: bad value '%s' for %s (see --help)\n", value, opt);
+    return 2;
+}
+
 int cmd_train(int argc, char **argv)
 {
     TrainConfig cfg;
@@ -332,31 +340,36 @@ int cmd_train(int argc, char **argv)
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 #define OPT(name) (strcmp(a, name) == 0 && v && (i++, 1))
+/* Checked values: "--steps x" is a usage error, not 0. */
+#define LONG_ARG(dst, lo, hi) \
+    do { long n_; if (cli_parse_long(v, lo, hi, &n_) < 0) return bad_value(a, v); dst = n_; } while (0)
+#define NUM_ARG(dst, lo, hi) \
+    do { double x_; if (cli_parse_double(v, lo, hi, &x_) < 0) return bad_value(a, v); dst = x_; } while (0)
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return 0;
         } else if (OPT("-o") || OPT("--output")) {
             out_path = v;
         } else if (OPT("--steps")) {
-            steps = atol(v);
+            LONG_ARG(steps, 0, LONG_MAX);
         } else if (OPT("--time-limit")) {
-            time_limit_min = atof(v);
+            NUM_ARG(time_limit_min, 0, 1e9);
         } else if (OPT("--batch")) {
-            cfg.batch = atoi(v);
+            LONG_ARG(cfg.batch, 0, INT_MAX);
         } else if (OPT("--crop")) {
-            cfg.crop = atoi(v);
+            LONG_ARG(cfg.crop, 0, INT_MAX);
         } else if (OPT("--lr")) {
-            cfg.lr = (float)atof(v);
+            NUM_ARG(cfg.lr, 0, 1e9);
         } else if (OPT("--lr-min")) {
-            cfg.lr_min = (float)atof(v);
+            NUM_ARG(cfg.lr_min, 0, 1e9);
         } else if (OPT("--prior-lr-mult")) {
-            cfg.prior_lr_mult = (float)atof(v);
+            NUM_ARG(cfg.prior_lr_mult, 0, 1e9);
         } else if (OPT("--decay-start")) {
-            cfg.decay_start = atol(v);
+            LONG_ARG(cfg.decay_start, 0, LONG_MAX);
         } else if (OPT("--warmup")) {
-            cfg.warmup = atol(v);
+            LONG_ARG(cfg.warmup, 0, LONG_MAX);
         } else if (OPT("--decay-steps")) {
-            cfg.decay_steps = atol(v);
+            LONG_ARG(cfg.decay_steps, 0, LONG_MAX);
         } else if (OPT("--lambdas")) {
             int n = parse_lambdas(v, cfg.lambdas, TRAIN_MAX_LEVELS);
             if (n < 1) {
@@ -366,29 +379,29 @@ int cmd_train(int argc, char **argv)
             cfg.levels = n;
             lambdas_given = 1;
         } else if (OPT("--N")) {
-            cfg.n = atoi(v);
+            LONG_ARG(cfg.n, 0, INT_MAX);
             nm_given = 1;
         } else if (OPT("--M")) {
-            cfg.m = atoi(v);
+            LONG_ARG(cfg.m, 0, INT_MAX);
             nm_given = 1;
         } else if (OPT("--id")) {
             id = v;
         } else if (OPT("--resume")) {
             resume_path = v;
         } else if (OPT("--checkpoint-every")) {
-            ck_every = atol(v);
+            LONG_ARG(ck_every, 0, LONG_MAX);
         } else if (OPT("--snapshot-every")) {
-            snap_every = atol(v);
+            LONG_ARG(snap_every, 0, LONG_MAX);
         } else if (OPT("--val-every")) {
-            val_every = atol(v);
+            LONG_ARG(val_every, 0, LONG_MAX);
         } else if (OPT("--val-count")) {
-            val_count = atoi(v);
+            LONG_ARG(val_count, 0, INT_MAX);
         } else if (OPT("--log-every")) {
-            log_every = atol(v);
+            LONG_ARG(log_every, 0, LONG_MAX);
         } else if (OPT("--scales")) {
-            cfg.scale_copies = atoi(v);
+            LONG_ARG(cfg.scale_copies, 0, INT_MAX);
         } else if (OPT("--min-scale")) {
-            cfg.min_scale = (float)atof(v);
+            NUM_ARG(cfg.min_scale, 0, 1e9);
         } else if (strcmp(a, "--noise") == 0) {
             cfg.ste = 0;
         } else if (strcmp(a, "--ste") == 0) {
@@ -396,10 +409,15 @@ int cmd_train(int argc, char **argv)
         } else if (strcmp(a, "--shared-prior") == 0) {
             cfg.per_level_prior = 0;
         } else if (OPT("--seed")) {
-            cfg.seed = strtoull(v, NULL, 10);
+            long seed;
+            if (cli_parse_long(v, 0, LONG_MAX, &seed) < 0)
+                return bad_value(a, v);
+            cfg.seed = (uint64_t)seed;
         } else if (OPT("--threads")) {
             auto_threads = strcmp(v, "auto") == 0;
-            threads = auto_threads ? 1 : atoi(v);
+            threads = 1;
+            if (!auto_threads)
+                LONG_ARG(threads, 1, 65536);
             threads_given = 1;
         } else if (a[0] == '-') {
             fprintf(stderr, "lat train: unknown or incomplete option '%s' (see --help)\n", a);
@@ -408,6 +426,8 @@ int cmd_train(int argc, char **argv)
             dirs[ndirs++] = a;
         }
 #undef OPT
+#undef LONG_ARG
+#undef NUM_ARG
     }
     if (!out_path || ndirs == 0) {
         usage(stderr);
