@@ -4,8 +4,8 @@
 int cmd_encode(int argc, char **argv);
 int cmd_decode(int argc, char **argv);
 int cmd_info(int argc, char **argv);
-int cmd_compare(int argc, char **argv);    /* tools/cmd_compare.c: PSNR, JPEG/PNG reference */
-int cmd_train(int argc, char **argv);      /* tools/cmd_train.c */
-int cmd_bench(int argc, char **argv);      /* tools/cmd_bench.c: dispatches bench nn / rd / lossless */
-int cmd_classify(int argc, char **argv);   /* tools/cmd_classify.c */
+int cmd_compare(int argc, char **argv);    /* cmd_compare.c: PSNR, JPEG/PNG reference */
+int cmd_train(int argc, char **argv);      /* cmd_train.c */
+int cmd_bench(int argc, char **argv);      /* cmd_bench.c: dispatches bench nn / rd / lossless */
+int cmd_classify(int argc, char **argv);   /* cmd_classify.c */
 #endif
