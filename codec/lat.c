@@ -1,13 +1,9 @@
 /* The public API (codec/include/lat.h): settings, context with lazy model
  * loading, encode/decode dispatch to the lossless and lossy modes, inspect,
  * error strings. */
-#include <errno.h>
-#include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include "lat.h"
 #include "common/checksum.h"
 #include "common/limits.h"
@@ -15,20 +11,11 @@
 #include "container/container.h"
 #include "lossless/lossless.h"
 #include "lossy/lossy.h"
-
-#ifndef LAT_MODEL_DIR
-#define LAT_MODEL_DIR "/usr/local/share/lat/models"
-#endif
-#define LAT_MODEL_FILE "photo.latm"
-
-/* Model files larger than this are refused before reading them. */
-#define LAT_MAX_MODEL_FILE_SIZE (512u * 1024u * 1024u)
+#include "model_search.h"
 
 struct LatContext {
-    LatSettings settings;
-    char *model_path;          /* owned copy of settings.model_path, or NULL */
-    LossyModel *model;         /* loaded on first lossy use */
-    int model_error;           /* sticky result of the first load attempt, 0 if none yet */
+    LatSettings settings;      /* its pointers cleared: what they point to is in models */
+    ModelSearch models;        /* the given model and the model folders */
 };
 
 #define LAT_STRINGIFY_(x) #x
@@ -54,11 +41,11 @@ const char *lat_strerror(int err)
     case LAT_ERR_STREAM_CORRUPT: return "A compressed stream in the file is corrupted (decoding or checksum failed); obtain a fresh copy.";
     case LAT_ERR_LIMIT_EXCEEDED: return "The image or file exceeds a format limit (dimensions, pixel count, stream count or size); raise max_pixels if the input is trusted.";
     case LAT_ERR_BAD_DIMENSIONS: return "Invalid image dimensions: width and height must be at least 1 and sizes consistent.";
-    case LAT_ERR_NO_MODEL: return "Lossy mode needs a model file and none was found; install one, set LAT_MODEL or pass a model path (or use lossless mode).";
-    case LAT_ERR_MODEL_MISMATCH: return "The file was made with a different model than the one loaded; use the model it names (see lat info).";
+    case LAT_ERR_NO_MODEL: return "The lossy model needed (the default one to encode, the file's own to decode) is not installed in any model folder; install it or give its file (or use lossless mode).";
+    case LAT_ERR_MODEL_MISMATCH: return "The model folders hold a model of the id needed but with other weights (another hash); install the model the file names (see lat info).";
     case LAT_ERR_BAD_MODEL: return "The model file is malformed or corrupted; reinstall it.";
     case LAT_ERR_UNSUPPORTED_IMAGE: return "Unsupported image: channels must be 1 to 4 and bit depth 8 or 16.";
-    case LAT_ERR_IO: return "Reading the model file failed; check its path and permissions.";
+    case LAT_ERR_IO: return "Reading a model file failed; check its path and permissions.";
     case LAT_ERR_INTERNAL: return "Internal error in lat; please report it with the input that caused it.";
     case LAT_ERR_TRAILING_DATA: return "The file has extra bytes after its last stream; it is damaged or was concatenated with other data.";
     default: return "Unknown error code.";
@@ -101,20 +88,21 @@ int lat_open(LatContext **c, const LatSettings *s)
     }
     if (s->quality < 0 || s->quality > 100 || s->threads < 0)
         return LAT_ERR_INVALID_ARGUMENT;
+    if ((s->model_data && !s->model_size) || (!s->model_data && s->model_size))
+        return LAT_ERR_INVALID_ARGUMENT;
     LatContext *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
         return LAT_ERR_OUT_OF_MEMORY;
+    int err = model_search_init(&ctx->models, s);
+    if (err < 0) {
+        free(ctx);
+        return err;
+    }
     ctx->settings = *s;
     if (ctx->settings.max_pixels == 0)
         ctx->settings.max_pixels = LAT_DEFAULT_MAX_PIXELS;
-    if (s->model_path) {
-        ctx->model_path = strdup(s->model_path);
-        if (!ctx->model_path) {
-            free(ctx);
-            return LAT_ERR_OUT_OF_MEMORY;
-        }
-    }
-    ctx->settings.model_path = ctx->model_path;
+    ctx->settings.model_path = ctx->settings.model_dir = NULL;
+    ctx->settings.model_data = NULL;
     *c = ctx;
     return LAT_OK;
 }
@@ -123,114 +111,21 @@ void lat_close(LatContext **c)
 {
     if (!c || !*c)
         return;
-    lossy_model_free((*c)->model);
-    free((*c)->model_path);
+    model_search_free(&(*c)->models);
     free(*c);
     *c = NULL;
 }
 
-/* ---- model search ------------------------------------------------------ */
+/* ---- model search (model_search.c) ----------------------------------- */
 
-enum { MODEL_PATHS = 5 };
-static char model_paths[MODEL_PATHS][PATH_MAX + 64];
-static int model_path_count;
-static pthread_once_t model_paths_once = PTHREAD_ONCE_INIT;
-
-static void model_paths_add(const char *dir, const char *rel)
+const char *lat_model_dir(const LatContext *c, int i)
 {
-    int n = snprintf(model_paths[model_path_count], sizeof model_paths[0], "%s%s", dir, rel);
-    if (n > 0 && (size_t)n < sizeof model_paths[0])
-        model_path_count++;
+    return c ? model_search_dir(&c->models, i) : NULL;
 }
 
-static void model_paths_build(void)
+const char *lat_model_error(const LatContext *c)
 {
-    const char *env = getenv("LAT_MODEL");
-    if (env && *env)
-        model_paths_add(env, "");
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        exe[n] = 0;
-        char *slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = 0;
-            model_paths_add(exe, "/../share/lat/models/" LAT_MODEL_FILE);
-            model_paths_add(exe, "/../models/" LAT_MODEL_FILE);
-            model_paths_add(exe, "/../../models/" LAT_MODEL_FILE);   /* build/tools/lat */
-        }
-    }
-    model_paths_add(LAT_MODEL_DIR, "/" LAT_MODEL_FILE);
-}
-
-const char *lat_default_model_path(int i)
-{
-    pthread_once(&model_paths_once, model_paths_build);
-    return i >= 0 && i < model_path_count ? model_paths[i] : NULL;
-}
-
-/* Reads a whole model file. LAT_ERR_NO_MODEL when it does not exist. */
-static int model_file_slurp(const char *path, uint8_t **data, size_t *size)
-{
-    *data = NULL;
-    *size = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return errno == ENOENT || errno == ENOTDIR ? LAT_ERR_NO_MODEL : LAT_ERR_IO;
-    int err = LAT_OK;
-    long len = -1;
-    if (fseek(f, 0, SEEK_END) == 0)
-        len = ftell(f);
-    if (len < 0 || fseek(f, 0, SEEK_SET) != 0)
-        err = LAT_ERR_IO;
-    else if ((unsigned long)len > LAT_MAX_MODEL_FILE_SIZE)
-        err = LAT_ERR_BAD_MODEL;
-    uint8_t *buf = err < 0 ? NULL : malloc(len ? (size_t)len : 1);
-    if (err >= 0 && !buf)
-        err = LAT_ERR_OUT_OF_MEMORY;
-    if (err >= 0 && fread(buf, 1, (size_t)len, f) != (size_t)len)
-        err = LAT_ERR_IO;
-    fclose(f);
-    if (err < 0) {
-        free(buf);
-        return err;
-    }
-    *data = buf;
-    *size = (size_t)len;
-    return LAT_OK;
-}
-
-static int model_load_from(LatContext *c, const char *path)
-{
-    uint8_t *data;
-    size_t size;
-    int err = model_file_slurp(path, &data, &size);
-    if (err < 0)
-        return err;
-    err = lossy_model_load(data, size, &c->model);
-    free(data);
-    return err;
-}
-
-/* Loads the model on first use; later calls return the first result. */
-static int context_model(LatContext *c)
-{
-    if (c->model)
-        return LAT_OK;
-    if (c->model_error)
-        return c->model_error;
-    int err = LAT_ERR_NO_MODEL;
-    if (c->model_path) {
-        err = model_load_from(c, c->model_path);
-    } else {
-        for (int i = 0; lat_default_model_path(i); i++) {
-            err = model_load_from(c, lat_default_model_path(i));
-            if (err != LAT_ERR_NO_MODEL)
-                break;   /* found (loaded or broken): stop searching */
-        }
-    }
-    c->model_error = err < 0 ? err : 0;
-    return err;
+    return c ? c->models.message : "";
 }
 
 /* ---- encode ------------------------------------------------------------ */
@@ -287,7 +182,8 @@ static int lossy_split(const LatImage *img, uint8_t **colour, uint8_t **alpha)
 
 static int encode_lossy(LatContext *c, const LatImage *img, LatHeader *h, StreamList *l)
 {
-    int err = context_model(c);
+    const LossyModel *model;
+    int err = model_search_default(&c->models, &model);
     if (err < 0)
         return err;
     /* 8-bit gray or RGB is analysed in place; other input is split (a copy). */
@@ -296,7 +192,7 @@ static int encode_lossy(LatContext *c, const LatImage *img, LatHeader *h, Stream
     if (!direct && (err = lossy_split(img, &colour, &alpha)) < 0)
         return err;
     uint32_t cc = img->channels >= 3 ? 3 : 1;
-    err = lossy_encode(c->model, direct ? img->pixels : colour, img->width, img->height, cc,
+    err = lossy_encode(model, direct ? img->pixels : colour, img->width, img->height, cc,
                        c->settings.quality, l);
     if (err >= 0 && alpha) {
         uint8_t *packed;
@@ -310,8 +206,8 @@ static int encode_lossy(LatContext *c, const LatImage *img, LatHeader *h, Stream
     h->mode = LAT_MODE_LOSSY;
     h->bit_depth = 8;
     h->quality = c->settings.quality;
-    snprintf(h->model_id, sizeof h->model_id, "%s", lossy_model_id(c->model));
-    h->model_hash = lossy_model_hash(c->model);
+    snprintf(h->model_id, sizeof h->model_id, "%s", lossy_model_id(model));
+    h->model_hash = lossy_model_hash(model);
     return err;
 }
 
@@ -374,11 +270,10 @@ static int decode_lossy(LatContext *c, const LatHeader *h, const StreamList *l, 
 {
     if (h->bit_depth != 8)
         return LAT_ERR_UNSUPPORTED_IMAGE;
-    int err = context_model(c);
+    const LossyModel *model;
+    int err = model_search_find(&c->models, h->model_id, h->model_hash, &model);
     if (err < 0)
         return err;
-    if (lossy_model_hash(c->model) != h->model_hash)
-        return LAT_ERR_MODEL_MISMATCH;
     uint32_t cc = h->channels >= 3 ? 3 : 1;
     int has_alpha = h->channels == 2 || h->channels == 4;
     size_t n = (size_t)h->width * h->height;
@@ -389,7 +284,7 @@ static int decode_lossy(LatContext *c, const LatHeader *h, const StreamList *l, 
     if (has_alpha && !alpha)
         err = LAT_ERR_OUT_OF_MEMORY;
     if (err >= 0)
-        err = lossy_decode(c->model, l, h->width, h->height, cc, px);
+        err = lossy_decode(model, l, h->width, h->height, cc, px);
     if (err >= 0 && has_alpha) {
         const Stream *a = NULL;
         for (uint32_t i = 0; i < l->count; i++)
@@ -560,8 +455,10 @@ int lat_verify_streams(const uint8_t *data, size_t size, uint32_t *bad_stream)
 
 /* ---- latents only (classification, docs/CLASSIFY.md) ------------------- */
 
-/* Parses a lossy file and entropy-decodes its latents (no synthesis). */
-static int decode_latents(LatContext *c, const uint8_t *data, size_t size, LossyLatents *lat)
+/* Parses a lossy file and entropy-decodes its latents (no synthesis) with
+ * the file's model (*model). */
+static int decode_latents(LatContext *c, const uint8_t *data, size_t size, LossyLatents *lat,
+                          const LossyModel **model)
 {
     LatHeader h;
     StreamList *l;
@@ -571,11 +468,9 @@ static int decode_latents(LatContext *c, const uint8_t *data, size_t size, Lossy
     if (h.mode != LAT_MODE_LOSSY)
         err = LAT_ERR_UNSUPPORTED_IMAGE;
     if (err >= 0)
-        err = context_model(c);
-    if (err >= 0 && lossy_model_hash(c->model) != h.model_hash)
-        err = LAT_ERR_MODEL_MISMATCH;
+        err = model_search_find(&c->models, h.model_id, h.model_hash, model);
     if (err >= 0)
-        err = lossy_decode_latents(c->model, l, h.width, h.height, lat);
+        err = lossy_decode_latents(*model, l, h.width, h.height, lat);
     streams_free(l);
     free(l);
     return err;
@@ -590,7 +485,8 @@ int lat_decode_latents(LatContext *c, const uint8_t *data, size_t size, int16_t 
     *count = 0;
     shape[0] = shape[1] = shape[2] = 0;
     LossyLatents lat = {0};
-    int err = decode_latents(c, data, size, &lat);
+    const LossyModel *model;
+    int err = decode_latents(c, data, size, &lat, &model);
     if (err >= 0) {
         size_t n = (size_t)lat.c * lat.h * lat.w;
         int16_t *out = malloc(n ? n * sizeof *out : 1);
@@ -621,14 +517,15 @@ int lat_latent_stats(LatContext *c, const uint8_t *data, size_t size, uint64_t *
     if (!info)
         return LAT_ERR_OUT_OF_MEMORY;
     LossyLatents lat = {0};
+    const LossyModel *model;
     int err = lat_inspect(data, size, info);
     if (err >= 0)
-        err = decode_latents(c, data, size, &lat);
+        err = decode_latents(c, data, size, &lat, &model);
     if (err >= 0) {
         for (uint32_t i = 0; i < info->stream_count && i < LAT_MAX_STREAMS_INFO; i++)
             if (info->streams[i].type == STREAM_LOSSY_LATENTS)
                 *latent_bytes += info->streams[i].stored_size;
-        *ideal_bits = lossy_latents_ideal_bits(c->model, &lat);
+        *ideal_bits = lossy_latents_ideal_bits(model, &lat);
     }
     lossy_latents_free(&lat);
     free(info);

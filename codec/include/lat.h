@@ -16,7 +16,7 @@
  *
  * Every function returning int returns 0 (LAT_OK) on success or a negative
  * LatError. The library never prints, never exits and never does file I/O for
- * images; it reads model files only (lat_open with LatSettings.model_path).
+ * images; it reads model files only (see "Models" below).
  * Bytes given to lat_decode / lat_inspect are untrusted: any content yields an
  * error code, never a crash.
  *
@@ -65,11 +65,11 @@ typedef enum LatError {
     LAT_ERR_STREAM_CORRUPT = -8,     /* a zstd stream fails to decode or its checksum fails */
     LAT_ERR_LIMIT_EXCEEDED = -9,     /* dimensions, pixel count, stream count or size above limits */
     LAT_ERR_BAD_DIMENSIONS = -10,    /* zero width/height, or inconsistent sizes */
-    LAT_ERR_NO_MODEL = -11,          /* lossy mode needs a model and none is installed/loaded */
-    LAT_ERR_MODEL_MISMATCH = -12,    /* .lat was made with another model (hash differs) */
+    LAT_ERR_NO_MODEL = -11,          /* the lossy model needed is not installed (lat_model_error says which) */
+    LAT_ERR_MODEL_MISMATCH = -12,    /* a model of the id needed is installed, with another hash */
     LAT_ERR_BAD_MODEL = -13,         /* model file malformed */
     LAT_ERR_UNSUPPORTED_IMAGE = -14, /* channel count / bit depth not supported by this mode */
-    LAT_ERR_IO = -15,                /* reading a model file failed */
+    LAT_ERR_IO = -15,                /* reading a model file failed (a given one: also if missing) */
     LAT_ERR_INTERNAL = -16,          /* a bug: please report */
     LAT_ERR_TRAILING_DATA = -17,     /* bytes after the last stream */
 } LatError;
@@ -110,20 +110,23 @@ typedef struct LatSettings {
     int lossless;             /* 1: bit-exact mode; default 0 */
     int threads;              /* worker threads (BLAS included), 0 = all cores; default 0 */
     int strip_metadata;       /* 1: do not store ICC/EXIF; default 0 */
-    const char *model_path;   /* lossy model file; NULL = search the default places
-                                 (see lat_default_model_path). Copied by lat_open. */
+    const char *model_path;   /* a model file to encode with (and to decode its files);
+                                 NULL: $LAT_MODEL, else the default model. Copied. */
     uint64_t max_pixels;      /* decode/encode refuse larger images; default LAT_DEFAULT_MAX_PIXELS */
-    uint8_t reserved[32];     /* zero: room to grow without breaking the ABI */
+    const char *model_dir;    /* a folder of <id>.latm files searched first; NULL: none. Copied. */
+    const void *model_data;   /* a model file in memory, used as model_path is (not both);
+                                 parsed by lat_open, need not outlive it. NULL: none */
+    size_t model_size;        /* bytes at model_data */
+    uint8_t reserved[32 - 2 * sizeof(void *) - sizeof(size_t)];   /* zero: room to grow */
 } LatSettings;
 
 LAT_API void lat_default_settings(LatSettings *s);
 
 typedef struct LatContext LatContext;
 
-/* Creates a context (s NULL: default settings; s is copied). A lossy model
- * is loaded lazily, on the first lossy encode or decode; a missing model is
- * then LAT_ERR_NO_MODEL, a model whose hash differs from a file's
- * LAT_ERR_MODEL_MISMATCH. Free with lat_close. */
+/* Creates a context (s NULL: default settings; s is copied). A model given
+ * in memory is parsed here (its errors are returned here); other models are
+ * loaded on first use (see "Models" below). Free with lat_close. */
 LAT_API int lat_open(LatContext **c, const LatSettings *s);
 
 /* Frees the context and sets *c to NULL. NULL or *c == NULL is fine. */
@@ -142,8 +145,7 @@ LAT_API int lat_decode(LatContext *c, const uint8_t *data, size_t size, LatImage
  * running it (classification from latents, docs/CLASSIFY.md). On success
  * *latents holds *count = shape[0]*shape[1]*shape[2] values, channel-major
  * [c][h][w] with shape = {c, h, w}; the caller frees it with lat_free. The
- * file's model must be the context's (else LAT_ERR_MODEL_MISMATCH); a
- * lossless file is LAT_ERR_UNSUPPORTED_IMAGE. On error *latents is NULL. */
+ * file's model is found as lat_decode finds it; a lossless file is LAT_ERR_UNSUPPORTED_IMAGE. On error *latents is NULL. */
 LAT_API int lat_decode_latents(LatContext *c, const uint8_t *data, size_t size,
                                int16_t **latents, uint32_t *count, uint32_t shape[3]);
 
@@ -191,13 +193,32 @@ LAT_API int lat_inspect(const uint8_t *data, size_t size, LatInfo *info);
  * header errors of lat_inspect. bad_stream may be NULL. */
 LAT_API int lat_verify_streams(const uint8_t *data, size_t size, uint32_t *bad_stream);
 
-/* Where the default model is looked for, in order: $LAT_MODEL (a file
- * path), then <dir of the running binary>/../share/lat/models/photo.latm,
- * <dir>/../models/photo.latm, <dir>/../../models/photo.latm (build tree:
- * build/tools/lat -> models/), then <install datadir>/lat/models/photo.latm.
- * The first that exists is used. Returns a static string for index i, or
- * NULL past the end. */
-LAT_API const char *lat_default_model_path(int i);
+/* ---- Models ----
+ * A lossy file names its model by id and content hash (lat_inspect reports
+ * both). Models are installed as <id>.latm files in model folders; a
+ * shipped model never changes and stays installed, so every file stays
+ * decodable (docs/FORMAT.md section 7).
+ *
+ * The given model: LatSettings.model_path or model_data, else the file
+ * named by $LAT_MODEL. Encoding uses it; without one, the default model
+ * of this build (models/MANIFEST's default id and hash) found in the
+ * folders. Decoding uses the given model if its hash is the file's, else
+ * <folder>/<id>.latm of the first folder whose file has the file's hash.
+ * A given model that cannot be read is an error (LAT_ERR_IO), never
+ * skipped.
+ *
+ * The folders, in order: LatSettings.model_dir, $LAT_MODEL_DIR,
+ * <prefix>/share/lat/models for the running binary <prefix>/bin/NAME (an
+ * installed tree, also when moved or installed with DESTDIR), the install
+ * folder <datadir>/lat/models configured at build time, and the source
+ * tree's models/ of the build (uninstalled builds).
+ *
+ * lat_model_dir returns the i-th folder c searches (owned by c), NULL past
+ * the end. lat_model_error describes c's last model failure: the file that
+ * cannot be read, or the model id and hash needed and every path tried
+ * (owned by c, "" if none failed). */
+LAT_API const char *lat_model_dir(const LatContext *c, int i);
+LAT_API const char *lat_model_error(const LatContext *c);
 
 #ifdef __cplusplus
 }
