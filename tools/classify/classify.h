@@ -28,8 +28,8 @@ typedef struct ClassifyModel {
     int threads;
 } ClassifyModel;
 
-/* path NULL: fmnist.latm next to each default model location
- * (lat_default_model_path), first found. Returns 0 or -1 with err. */
+/* path NULL: the classify model of models/MANIFEST from the first model
+ * folder (lat_model_dir) that has it. Returns 0 or -1 with err. */
 int classify_model_open(ClassifyModel *m, const char *path, int threads, char *err,
                         size_t errlen);
 /* A LatContext for this model at a quality (owned by m). */

@@ -54,7 +54,7 @@ static void usage(FILE *f)
         "  --dataset DIR       folder with {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz]\n"
         "                      (default /usr/share/datasets/fashion-mnist)\n"
         "  -q, --qualities Q1,Q2,...  qualities (default 50,90)\n"
-        "  --model FILE        lossy model (default: fmnist.latm next to the default model)\n"
+        "  --model FILE        lossy model (default: the classify model of models/MANIFEST)\n"
         "  --work DIR          where encoded files go (default: a new folder in $TMPDIR or\n"
         "                      /tmp, removed afterwards unless --keep)\n"
         "  --train-count N     training images used (default all)\n"

@@ -10,19 +10,18 @@
 #include "lossy/lossy.h"
 #include "nn/nn.h"
 
-/* fmnist.latm in the folder of the i-th default model location. */
+/* <folder>/<id>.latm for the i-th model folder of the library's search and
+ * MANIFEST's classify model (LAT_CLASSIFY_MODEL_ID, set by tools/meson.build). */
 static int default_path(int i, char *buf, size_t len)
 {
-    const char *p = lat_default_model_path(i);
-    if (!p)
+    LatContext *c;
+    if (lat_open(&c, NULL) < 0)
         return -1;
-    const char *slash = strrchr(p, '/');
-    size_t dir = slash ? (size_t)(slash - p) : 0;
-    if (dir == 0)
-        snprintf(buf, len, "fmnist.latm");
-    else
-        snprintf(buf, len, "%.*s/fmnist.latm", (int)dir, p);
-    return 0;
+    const char *dir = lat_model_dir(c, i);
+    if (dir)
+        snprintf(buf, len, "%s/%s.latm", dir, LAT_CLASSIFY_MODEL_ID);
+    lat_close(&c);
+    return dir ? 0 : -1;
 }
 
 int classify_model_open(ClassifyModel *m, const char *path, int threads, char *err,
@@ -45,8 +44,8 @@ int classify_model_open(ClassifyModel *m, const char *path, int threads, char *e
             if (classify_read_file(m->path, &data, &size) == 0)
                 break;
         if (!data) {
-            set_err(err, errlen, "no fmnist.latm found in the default model locations "
-                                 "(give --model FILE)");
+            set_err(err, errlen, "no %s.latm found in the model folders "
+                                 "(give --model FILE)", LAT_CLASSIFY_MODEL_ID);
             return -1;
         }
     }

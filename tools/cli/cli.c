@@ -85,15 +85,24 @@ int cli_parse_u64(const char *s, uint64_t *out)
     return 0;
 }
 
-const char *cli_lat_error(int code)
+const char *cli_lat_error(const LatContext *c, int code)
 {
+    static char buf[8448];
+    const char *detail = c ? lat_model_error(c) : "";
+    if (*detail && (code == LAT_ERR_NO_MODEL || code == LAT_ERR_MODEL_MISMATCH)) {
+        snprintf(buf, sizeof buf, "%s (give the model with --model FILE or --model-dir DIR)",
+                 detail);
+        return buf;
+    }
+    if (*detail && (code == LAT_ERR_IO || code == LAT_ERR_BAD_MODEL))
+        return detail;
     switch (code) {
     case LAT_ERR_NO_MODEL:
-        return "no model installed for lossy mode (use --lossless, or give a model with "
-               "--model FILE or $LAT_MODEL)";
+        return "the lossy model needed is not installed (use --lossless, or give a model with "
+               "--model FILE or --model-dir DIR)";
     case LAT_ERR_MODEL_MISMATCH:
-        return "the file was made with a different model than the one loaded (give the "
-               "matching model with --model FILE)";
+        return "the installed model of the id needed has other weights (give the matching "
+               "model with --model FILE)";
     case LAT_ERR_LIMIT_EXCEEDED:
         return "image or stream larger than the limits (see --max-pixels)";
     case LAT_ERR_UNSUPPORTED_VERSION:
@@ -103,14 +112,14 @@ const char *cli_lat_error(int code)
     }
 }
 
-int cli_fail_lat_file(const char *cmd, const char *name, const uint8_t *data, size_t size,
-                      int code)
+int cli_fail_lat_file(const char *cmd, const LatContext *c, const char *name,
+                      const uint8_t *data, size_t size, int code)
 {
     const char *format = code == LAT_ERR_BAD_MAGIC ? image_format_name(data, size) : NULL;
     if (format)
         return cli_fail(cmd, "%s is a %s image, not a .lat file (lat encode compresses "
                              "images into .lat files)", name, format);
-    return cli_fail(cmd, "%s: %s", name, cli_lat_error(code));
+    return cli_fail(cmd, "%s: %s", name, cli_lat_error(c, code));
 }
 
 double cli_now(void)

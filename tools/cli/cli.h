@@ -8,6 +8,7 @@
 #define LAT_TOOLS_CLI_H
 #include <stddef.h>
 #include <stdint.h>
+#include "lat.h"
 
 enum { CLI_EXIT_OK = 0, CLI_EXIT_FAILURE = 1, CLI_EXIT_USAGE = 2 };
 
@@ -38,15 +39,17 @@ int cli_parse_double(const char *s, double min, double max, double *out);
 /* Parses a whole decimal unsigned integer (>= 1). Returns 0 or -1. */
 int cli_parse_u64(const char *s, uint64_t *out);
 
-/* A sentence for a LatError that also tells the user what to do, e.g. for
- * LAT_ERR_NO_MODEL. Falls back to lat_strerror(). Never NULL. */
-const char *cli_lat_error(int code);
+/* A sentence for a LatError of context c (may be NULL) that also tells the
+ * user what to do: for model errors, c's lat_model_error (which model, which
+ * paths) and how to give a model. Falls back to lat_strerror(). Never NULL;
+ * valid until the next call and while c is open. */
+const char *cli_lat_error(const LatContext *c, int code);
 
 /* Fails "lat <cmd>: <name>: <problem>" for a LatError that reading the
- * .lat file data (size bytes) gave; a PNG, JPEG or PPM/PGM given instead is
+ * .lat file data (size bytes) with context c (may be NULL) gave; a PNG, JPEG or PPM/PGM given instead is
  * named as such, with a pointer to lat encode. Returns CLI_EXIT_FAILURE. */
-int cli_fail_lat_file(const char *cmd, const char *name, const uint8_t *data, size_t size,
-                      int code);
+int cli_fail_lat_file(const char *cmd, const LatContext *c, const char *name,
+                      const uint8_t *data, size_t size, int code);
 
 /* Monotonic time in seconds, for -v timings. */
 double cli_now(void);

@@ -35,7 +35,7 @@ static void usage(FILE *f)
         "        [--train-count N] [--test-count N] [--json] [--threads T] [--no-lat-files]\n"
         "      The full comparison on Fashion-MNIST (default DIR\n"
         "      /usr/share/datasets/fashion-mnist); see docs/CLASSIFY.md.\n\n"
-        "The model defaults to fmnist.latm next to the default lat model.\n");
+        "The model defaults to the installed classify model (models/MANIFEST).\n");
 }
 
 typedef struct Opts {

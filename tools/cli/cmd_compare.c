@@ -50,10 +50,10 @@ static int load(const char *path, const char *model, LatImage *img, char *msg, s
             int err = lat_open(&ctx, &s);
             if (err >= 0)
                 err = lat_decode(ctx, data, size, img);
-            lat_close(&ctx);
             r = err < 0 ? -1 : 0;
             if (err < 0)
-                snprintf(msg, len, "%s", cli_lat_error(err));
+                snprintf(msg, len, "%s", cli_lat_error(ctx, err));
+            lat_close(&ctx);
         }
         free(info);
     }

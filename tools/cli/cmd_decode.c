@@ -25,8 +25,9 @@ static const char usage[] =
     "\n"
     "  -o, --output FILE    output image (one input)\n"
     "  -d, --dir OUTDIR     output folder (any number of inputs)\n"
-    "      --model FILE     lossy model file (default: $LAT_MODEL, then the\n"
-    "                       installed model)\n"
+    "      --model FILE     a lossy model file (default: the model the file names,\n"
+    "                       from $LAT_MODEL or the model folders)\n"
+    "      --model-dir DIR  a model folder searched first (README.md, \"Models\")\n"
     "      --threads N      worker threads, 0 = all cores (default 0)\n"
     "      --max-pixels N   refuse larger images (default 268435456)\n"
     "      --json           print one JSON object per input on stdout (sizes,\n"
@@ -37,7 +38,7 @@ static const char usage[] =
 typedef struct DecodeOptions {
     char **inputs;
     int ninputs;
-    const char *output, *dir, *model;
+    const char *output, *dir, *model, *model_dir;
     int verbose, json;
     long threads;
     uint64_t max_pixels;
@@ -49,6 +50,7 @@ static int parse(int argc, char **argv, DecodeOptions *o)
         {"output", required_argument, NULL, 'o'},
         {"dir", required_argument, NULL, 'd'},
         {"model", required_argument, NULL, 'm'},
+        {"model-dir", required_argument, NULL, 'D'},
         {"threads", required_argument, NULL, 't'},
         {"max-pixels", required_argument, NULL, 'P'},
         {"json", no_argument, NULL, 'j'},
@@ -64,6 +66,7 @@ static int parse(int argc, char **argv, DecodeOptions *o)
         case 'o': o->output = optarg; break;
         case 'd': o->dir = optarg; break;
         case 'm': o->model = optarg; break;
+        case 'D': o->model_dir = optarg; break;
         case 't':
             if (cli_parse_long(optarg, 0, 1024, &o->threads) < 0)
                 return cli_usage_error("decode", "threads must be 0..1024, not '%s'", optarg);
@@ -123,7 +126,7 @@ static int decode_one(LatContext *ctx, const DecodeOptions *o, const char *input
     double t1 = cli_now();
     int r = CLI_EXIT_OK;
     if (err < 0)
-        r = cli_fail_lat_file("decode", in_name, data, size, err);
+        r = cli_fail_lat_file("decode", ctx, in_name, data, size, err);
     free(data);
     if (r != CLI_EXIT_OK)
         return r;
@@ -154,12 +157,13 @@ int cmd_decode(int argc, char **argv)
     lat_default_settings(&s);
     s.threads = (int)o.threads;
     s.model_path = o.model;
+    s.model_dir = o.model_dir;
     if (o.max_pixels)
         s.max_pixels = o.max_pixels;
     LatContext *ctx = NULL;
     int err = lat_open(&ctx, &s);
     if (err < 0)
-        return cli_fail("decode", "%s", cli_lat_error(err));
+        return cli_fail("decode", "%s", cli_lat_error(ctx, err));
     if (!o.dir) {
         r = decode_one(ctx, &o, o.inputs[0], o.output);
         lat_close(&ctx);

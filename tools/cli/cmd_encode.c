@@ -31,7 +31,8 @@ static const char usage[] =
     "      --lossless       bit-exact mode (every bit depth, alpha kept)\n"
     "      --strip          drop the ICC profile and EXIF block\n"
     "      --model FILE     lossy model file (default: $LAT_MODEL, then the\n"
-    "                       installed model)\n"
+    "                       default model from the model folders)\n"
+    "      --model-dir DIR  a model folder searched first (README.md, \"Models\")\n"
     "      --threads N      worker threads, 0 = all cores (default 0)\n"
     "      --max-pixels N   refuse larger images (default 268435456)\n"
     "      --print-psnr     decode the result and print its PSNR to stderr\n"
@@ -43,7 +44,7 @@ static const char usage[] =
 typedef struct EncodeOptions {
     char **inputs;
     int ninputs;
-    const char *output, *dir, *model;
+    const char *output, *dir, *model, *model_dir;
     int quality, lossless, strip, verbose, print_psnr, json;
     long threads;
     uint64_t max_pixels;
@@ -58,6 +59,7 @@ static int parse(int argc, char **argv, EncodeOptions *o)
         {"lossless", no_argument, NULL, 'L'},
         {"strip", no_argument, NULL, 'S'},
         {"model", required_argument, NULL, 'm'},
+        {"model-dir", required_argument, NULL, 'D'},
         {"threads", required_argument, NULL, 't'},
         {"max-pixels", required_argument, NULL, 'P'},
         {"print-psnr", no_argument, NULL, 'p'},
@@ -83,6 +85,7 @@ static int parse(int argc, char **argv, EncodeOptions *o)
         case 'L': o->lossless = 1; break;
         case 'S': o->strip = 1; break;
         case 'm': o->model = optarg; break;
+        case 'D': o->model_dir = optarg; break;
         case 't':
             if (cli_parse_long(optarg, 0, 1024, &o->threads) < 0)
                 return cli_usage_error("encode", "threads must be 0..1024, not '%s'", optarg);
@@ -196,7 +199,7 @@ static int encode_one(LatContext *ctx, const EncodeOptions *o, const char *input
     int r = CLI_EXIT_OK;
     if (err < 0)
         r = cli_fail("encode", "%s: %s", strcmp(input, "-") ? input : "stdin",
-                     cli_lat_error(err));
+                     cli_lat_error(ctx, err));
     else if (output_write_all(output, input, file, rep.size, msg, sizeof(msg)) < 0)
         r = cli_fail("encode", "%s", msg);
     if (r == CLI_EXIT_OK) {
@@ -215,7 +218,7 @@ static int encode_one(LatContext *ctx, const EncodeOptions *o, const char *input
                     "16-bit and decodes as 8-bit (--lossless keeps all 16)\n", input);
         if (o->print_psnr && (err = decode_diff(ctx, file, rep.size, &img, &rep)) < 0)
             fprintf(stderr, "lat encode: cannot decode the result for --print-psnr: %s\n",
-                    cli_lat_error(err));
+                    cli_lat_error(ctx, err));
         else if (o->print_psnr && !o->json)
             print_psnr(&rep);
         if (o->json)
@@ -240,12 +243,13 @@ int cmd_encode(int argc, char **argv)
     s.strip_metadata = o.strip;
     s.threads = (int)o.threads;
     s.model_path = o.model;
+    s.model_dir = o.model_dir;
     if (o.max_pixels)
         s.max_pixels = o.max_pixels;
     LatContext *ctx = NULL;
     int err = lat_open(&ctx, &s);
     if (err < 0)
-        return cli_fail("encode", "%s", cli_lat_error(err));
+        return cli_fail("encode", "%s", cli_lat_error(ctx, err));
     if (!o.dir) {
         r = encode_one(ctx, &o, o.inputs[0], o.output);
         lat_close(&ctx);

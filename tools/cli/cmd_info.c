@@ -97,21 +97,24 @@ static void print_text(const char *path, const LatInfo *in, int verbose)
 
 /* Coding overhead of the latent coder: stored latent bytes against the ideal
  * size under the model's prior (GUIDE section 2). */
-static int print_latent_stats(const uint8_t *data, size_t size, const char *model)
+static int print_latent_stats(const char *name, const uint8_t *data, size_t size,
+                              const char *model)
 {
     LatSettings s;
     lat_default_settings(&s);
     s.model_path = model;
     LatContext *ctx;
-    int err = lat_open(&ctx, &s);
-    if (err < 0)
-        return err;
     uint64_t bytes;
     double bits;
-    err = lat_latent_stats(ctx, data, size, &bytes, &bits);
-    lat_close(&ctx);
-    if (err < 0)
+    int err = lat_open(&ctx, &s);
+    if (err >= 0)
+        err = lat_latent_stats(ctx, data, size, &bytes, &bits);
+    if (err < 0) {
+        cli_fail("info", "%s: %s", name, cli_lat_error(ctx, err));
+        lat_close(&ctx);
         return err;
+    }
+    lat_close(&ctx);
     printf("latents:    %llu bytes coded, %.0f bytes ideal under the prior (overhead %+.1f%%)\n",
            (unsigned long long)bytes, bits / 8, bits > 0 ? 100.0 * (bytes * 8.0 / bits - 1) : 0.0);
     return 0;
@@ -157,7 +160,7 @@ int cmd_info(int argc, char **argv)
     }
     int err = lat_inspect(data, size, info);
     if (err < 0) {
-        int r = cli_fail_lat_file("info", name, data, size, err);
+        int r = cli_fail_lat_file("info", NULL, name, data, size, err);
         free(data);
         free(info);
         return r;
@@ -176,10 +179,8 @@ int cmd_info(int argc, char **argv)
     else
         print_text(name, info, verbose);
     if (verbose && !json && !info->lossless)
-        err = print_latent_stats(data, size, model);
+        err = print_latent_stats(name, data, size, model);
     free(data);
     free(info);
-    if (err < 0)
-        return cli_fail("info", "%s: %s", name, cli_lat_error(err));
-    return CLI_EXIT_OK;
+    return err < 0 ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
 }
