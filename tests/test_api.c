@@ -162,8 +162,9 @@ static void test_invalid_arguments(void)
     lat_free(file);
 }
 
-/* No model installed: lossy encode and decode say so. */
-static void test_no_model(void)
+/* A given model file that cannot be read is an error naming it, never a
+ * silent fallback to the installed models. */
+static void test_unreadable_model(void)
 {
     LatSettings s;
     lat_default_settings(&s);
@@ -174,8 +175,21 @@ static void test_no_model(void)
     LatImage img = {8, 8, 3, 8, px, NULL, 0, NULL, 0};
     uint8_t *file;
     size_t size;
-    CHECK_ERR(lat_encode(c, &img, &file, &size), LAT_ERR_NO_MODEL);
+    CHECK_ERR(lat_encode(c, &img, &file, &size), LAT_ERR_IO);
+    CHECK(strstr(lat_model_error(c), "/nonexistent/dir/photo.latm") != NULL);
+    lat_close(&c);
+    setenv("LAT_MODEL", "/nonexistent/env.latm", 1);
+    CHECK_ERR(lat_open(&c, NULL), LAT_OK);
+    CHECK_ERR(lat_encode(c, &img, &file, &size), LAT_ERR_IO);
+    CHECK(strstr(lat_model_error(c), "/nonexistent/env.latm (from $LAT_MODEL)") != NULL);
+    lat_close(&c);
+    unsetenv("LAT_MODEL");
+}
 
+/* A file whose model is not installed: decode says so, naming the model
+ * and the paths tried; lat_inspect reports the model. */
+static void test_no_model(void)
+{
     LatHeader h;
     memset(&h, 0, sizeof h);
     h.mode = LAT_MODE_LOSSY;
@@ -186,28 +200,66 @@ static void test_no_model(void)
     strcpy(h.model_id, "some-model");
     h.model_hash = 42;
     StreamList l = {0};
+    uint8_t *file;
+    size_t size;
     CHECK_ERR(container_write(&h, &l, &file, &size), LAT_OK);
+    LatSettings s;
+    lat_default_settings(&s);
+    s.model_dir = "/nonexistent/models";
+    LatContext *c;
+    CHECK_ERR(lat_open(&c, &s), LAT_OK);
     LatImage back;
     CHECK_ERR(lat_decode(c, file, size, &back), LAT_ERR_NO_MODEL);
+    const char *msg = lat_model_error(c);
+    CHECK_MSG(strstr(msg, "some-model (hash 000000000000002a)") != NULL, "%s", msg);
+    CHECK_MSG(strstr(msg, "/nonexistent/models/some-model.latm") != NULL, "%s", msg);
     LatInfo info;
     CHECK_ERR(lat_inspect(file, size, &info), LAT_OK);
     CHECK(!info.lossless && info.quality == 50 && !strcmp(info.model_id, "some-model")
           && info.model_hash == 42);
+    /* An id that could reach outside a folder is never opened. */
+    free(file);
+    strcpy(h.model_id, "../../etc/x");
+    CHECK_ERR(container_write(&h, &l, &file, &size), LAT_OK);
+    CHECK_ERR(lat_decode(c, file, size, &back), LAT_ERR_NO_MODEL);
+    CHECK(strstr(lat_model_error(c), "cannot name a model file") != NULL);
     free(file);
     lat_close(&c);
 }
 
-static void test_model_paths(void)
+/* The folders, in the order of lat.h: the setting, $LAT_MODEL_DIR, next to
+ * the binary, the install folder, the source tree's models/. */
+static void test_model_dirs(void)
 {
-    setenv("LAT_MODEL", "/tmp/lat-test-model.latm", 1);
-    CHECK(lat_default_model_path(0) && !strcmp(lat_default_model_path(0), "/tmp/lat-test-model.latm"));
+    setenv("LAT_MODEL_DIR", "/tmp/lat-test-env-models", 1);
+    LatSettings s;
+    lat_default_settings(&s);
+    s.model_dir = "/tmp/lat-test-setting-models";
+    LatContext *c;
+    CHECK_ERR(lat_open(&c, &s), LAT_OK);
+    CHECK(lat_model_dir(c, 0) && !strcmp(lat_model_dir(c, 0), "/tmp/lat-test-setting-models"));
+    CHECK(lat_model_dir(c, 1) && !strcmp(lat_model_dir(c, 1), "/tmp/lat-test-env-models"));
     int n = 0;
-    while (lat_default_model_path(n))
+    while (lat_model_dir(c, n))
         n++;
-    CHECK(n >= 2);
-    const char *last = lat_default_model_path(n - 1);
-    CHECK(strstr(last, "/lat/models/photo.latm") != NULL);
-    CHECK(lat_default_model_path(-1) == NULL);
+    CHECK(n >= 4);
+    const char *last = lat_model_dir(c, n - 1);
+    CHECK_MSG(last && strlen(last) >= 7 && !strcmp(last + strlen(last) - 7, "/models"), "%s", last);
+    CHECK(lat_model_dir(c, -1) == NULL && lat_model_dir(NULL, 0) == NULL);
+    CHECK(!strcmp(lat_model_error(c), ""));
+    lat_close(&c);
+    unsetenv("LAT_MODEL_DIR");
+    /* model_data and model_path together, or a size without data, are refused. */
+    static const uint8_t junk[16];
+    s.model_path = "x.latm";
+    s.model_data = junk;
+    s.model_size = sizeof junk;
+    CHECK_ERR(lat_open(&c, &s), LAT_ERR_INVALID_ARGUMENT);
+    s.model_path = NULL;
+    s.model_data = NULL;
+    CHECK_ERR(lat_open(&c, &s), LAT_ERR_INVALID_ARGUMENT);
+    s.model_data = junk;
+    CHECK_ERR(lat_open(&c, &s), LAT_ERR_BAD_MAGIC);
 }
 
 static int err_code(const char *name)
@@ -229,7 +281,6 @@ static void test_invalid_vectors(const char *dir)
         return;
     LatSettings s;
     lat_default_settings(&s);
-    s.model_path = "/nonexistent/photo.latm";
     LatContext *c, *with_model;
     lat_open(&c, &s);
     /* Lines marked [tiny model] are decoded with the fuzzers' tiny model. */
@@ -324,7 +375,8 @@ int main(int argc, char **argv)
     test_lossless_api();
     test_invalid_arguments();
     test_no_model();
-    test_model_paths();
+    test_unreadable_model();
+    test_model_dirs();
     if (argc > 1) {
         test_invalid_vectors(argv[1]);
         test_reference_vectors(argv[1]);

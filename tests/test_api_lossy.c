@@ -1,11 +1,13 @@
 /* The public API's lossy path (codec/lat.c) with a tiny untrained model made
- * here: model loading from settings.model_path, header model id/hash,
- * alpha through the lossless coder, 16-bit input reduced to 8 bits,
- * LAT_ERR_MODEL_MISMATCH with another model. Image quality is not tested
- * (the model is random); the plumbing is. With the shipped model (argv[1]:
- * the testvectors folder), the colour of images with alpha. */
+ * here: model loading from settings.model_path, model_data and model_dir,
+ * header model id/hash, alpha through the lossless coder, 16-bit input
+ * reduced to 8 bits, a file of another model found in a model folder or
+ * refused. Image quality is not tested (the model is random); the plumbing
+ * is. With the default model found by the default search, the colour of
+ * images with alpha. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include "lat.h"
 #include "check.h"
@@ -37,17 +39,12 @@ static int write_model(const char *path, uint64_t seed, const char *id)
 
 /* lat_decode interleaves the lossy colour and the lossless alpha in place:
  * the colour of a GA / RGBA file is that of the same image without alpha.
- * Needs the shipped model: the random one synthesizes flat black. */
-static void check_alpha_interleave(const char *testvectors)
+ * Needs a trained model (the random one synthesizes flat black): the
+ * default one, found by the default search of an uninstalled build. */
+static void check_alpha_interleave(void)
 {
-    char path[600];
-    snprintf(path, sizeof path, "%s/../models/photo.latm", testvectors);
-    LatSettings s;
-    lat_default_settings(&s);
-    s.model_path = path;
     LatContext *c;
-    if (access(path, R_OK) != 0 || lat_open(&c, &s) != LAT_OK)
-        return;
+    CHECK_ERR(lat_open(&c, NULL), LAT_OK);
     enum { W = 37, H = 21 };
     uint8_t px[W * H * 4], *plain = NULL;
     for (uint32_t ch = 1; ch <= 4; ch++) {
@@ -77,10 +74,75 @@ static void check_alpha_interleave(const char *testvectors)
     lat_close(&c);
 }
 
-int main(int argc, char **argv)
+static void write_all(const char *path, const uint8_t *data, size_t size)
 {
-    if (argc > 1)
-        check_alpha_interleave(argv[1]);
+    FILE *f = fopen(path, "wb");
+    CHECK(f && fwrite(data, 1, size, f) == size);
+    if (f)
+        fclose(f);
+}
+
+/* A file of model a (path pa): found as <dir>/test-model-a.latm by a
+ * context given model b; the same name holding b's weights is
+ * LAT_ERR_MODEL_MISMATCH; a model in memory encodes like its file. */
+static void check_model_dir(const uint8_t *file, size_t size, const char *pa, const char *pb)
+{
+    char dir[64], path[96];
+    snprintf(dir, sizeof dir, "/tmp/lat-test-models-%d", (int)getpid());
+    snprintf(path, sizeof path, "%s/test-model-a.latm", dir);
+    CHECK(mkdir(dir, 0700) == 0);
+    size_t na = 0, nb = 0;
+    uint8_t *a = check_read_file(pa, &na), *b = check_read_file(pb, &nb);
+    CHECK(a && b);
+    if (!a || !b)
+        return;
+    write_all(path, a, na);
+    LatSettings s;
+    lat_default_settings(&s);
+    s.model_path = pb;
+    s.model_dir = dir;
+    LatContext *c;
+    LatImage back;
+    CHECK_ERR(lat_open(&c, &s), LAT_OK);
+    CHECK_ERR(lat_decode(c, file, size, &back), LAT_OK);
+    lat_image_free(&back);
+    lat_close(&c);
+    write_all(path, b, nb);
+    CHECK_ERR(lat_open(&c, &s), LAT_OK);
+    CHECK_ERR(lat_decode(c, file, size, &back), LAT_ERR_MODEL_MISMATCH);
+    CHECK(strstr(lat_model_error(c), "has another hash") != NULL);
+    lat_close(&c);
+    remove(path);
+    rmdir(dir);
+
+    lat_default_settings(&s);
+    s.model_data = a;
+    s.model_size = na;
+    s.quality = 50;
+    CHECK_ERR(lat_open(&c, &s), LAT_OK);
+    CHECK_ERR(lat_decode(c, file, size, &back), LAT_OK);
+    LatImage img = back;
+    uint8_t *again;
+    size_t again_size;
+    img.icc = img.exif = NULL;
+    CHECK_ERR(lat_encode(c, &img, &again, &again_size), LAT_OK);
+    LatInfo info;
+    CHECK_ERR(lat_inspect(again, again_size, &info), LAT_OK);
+    CHECK(!strcmp(info.model_id, "test-model-a"));
+    lat_free(again);
+    lat_image_free(&back);
+    lat_close(&c);
+    s.model_size = na - 1;   /* a truncated model in memory fails at lat_open */
+    CHECK(lat_open(&c, &s) < 0 && c == NULL);
+    free(a);
+    free(b);
+}
+
+int main(void)
+{
+    unsetenv("LAT_MODEL");
+    unsetenv("LAT_MODEL_DIR");
+    check_alpha_interleave();
     char pa[64], pb[64];
     snprintf(pa, sizeof pa, "/tmp/lat-test-a-%d.latm", (int)getpid());
     snprintf(pb, sizeof pb, "/tmp/lat-test-b-%d.latm", (int)getpid());
@@ -130,7 +192,11 @@ int main(int argc, char **argv)
                     }
                 }
             lat_image_free(&back);
-            CHECK_ERR(lat_decode(b, file, size, &back), LAT_ERR_MODEL_MISMATCH);
+            /* b was given model b; model a is installed nowhere. */
+            CHECK_ERR(lat_decode(b, file, size, &back), LAT_ERR_NO_MODEL);
+            CHECK(strstr(lat_model_error(b), "test-model-a") != NULL);
+            if (ch == 3 && bd == 8)
+                check_model_dir(file, size, pa, pb);
             lat_free(file);
             free(px);
         }
