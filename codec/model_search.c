@@ -21,36 +21,37 @@
 /* Model files larger than this are refused before reading them. */
 #define MAX_MODEL_FILE_SIZE (512u * 1024u * 1024u)
 
-static void add_dir(ModelSearch *s, const char *dir)
+static int add_dir(ModelSearch *s, const char *dir)
 {
     if (!dir || !*dir || s->dir_count == MODEL_SEARCH_DIRS)
-        return;
+        return LAT_OK;
     for (int i = 0; i < s->dir_count; i++)
         if (!strcmp(s->dirs[i], dir))
-            return;   /* e.g. the install folder found next to the binary too */
-    char *copy = strdup(dir);
-    if (copy)
-        s->dirs[s->dir_count++] = copy;
+            return LAT_OK;   /* e.g. the install folder found next to the binary too */
+    if (!(s->dirs[s->dir_count] = strdup(dir)))
+        return LAT_ERR_OUT_OF_MEMORY;
+    s->dir_count++;
+    return LAT_OK;
 }
 
 /* <prefix>/share/lat/models for a binary <prefix>/<bin>/<name>: an installed
  * tree that was moved, or installed with DESTDIR, still finds its models. */
-static void add_dir_of_binary(ModelSearch *s)
+static int add_dir_of_binary(ModelSearch *s)
 {
     char exe[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
     if (n <= 0)
-        return;
+        return LAT_OK;
     exe[n] = 0;
     for (int up = 0; up < 2; up++) {
         char *slash = strrchr(exe, '/');
         if (!slash)
-            return;
+            return LAT_OK;
         *slash = 0;
     }
     char dir[PATH_MAX + 32];
     snprintf(dir, sizeof dir, "%s/share/lat/models", exe);
-    add_dir(s, dir);
+    return add_dir(s, dir);
 }
 
 int model_search_init(ModelSearch *s, const LatSettings *settings)
@@ -70,14 +71,20 @@ int model_search_init(ModelSearch *s, const LatSettings *settings)
         if (path && !(s->given_path = strdup(path)))
             return LAT_ERR_OUT_OF_MEMORY;
     }
-    add_dir(s, settings->model_dir);
-    add_dir(s, getenv("LAT_MODEL_DIR"));
-    add_dir_of_binary(s);
-    add_dir(s, LAT_INSTALL_MODEL_DIR);
+    int err = add_dir(s, settings->model_dir);
+    if (err >= 0)
+        err = add_dir(s, getenv("LAT_MODEL_DIR"));
+    if (err >= 0)
+        err = add_dir_of_binary(s);
+    if (err >= 0)
+        err = add_dir(s, LAT_INSTALL_MODEL_DIR);
 #ifdef LAT_SOURCE_MODEL_DIR
-    add_dir(s, LAT_SOURCE_MODEL_DIR);   /* uninstalled builds: the source tree's models/ */
+    if (err >= 0)
+        err = add_dir(s, LAT_SOURCE_MODEL_DIR);   /* uninstalled builds: the source tree's models/ */
 #endif
-    return LAT_OK;
+    if (err < 0)
+        model_search_free(s);
+    return err;
 }
 
 void model_search_free(ModelSearch *s)
@@ -157,7 +164,8 @@ static int load_given(ModelSearch *s)
     else if (err < 0)
         snprintf(s->message, sizeof s->message, "the model file %s (%s) is not a usable model: %s",
                  s->given_path, s->given_origin, lat_strerror(err));
-    s->given_error = err < 0 ? err : 0;
+    /* Sticky: the file stays unreadable (running out of memory may pass). */
+    s->given_error = err < 0 && err != LAT_ERR_OUT_OF_MEMORY ? err : 0;
     return err;
 }
 
@@ -201,6 +209,8 @@ static int find_in_dirs(ModelSearch *s, const char *id, uint64_t hash, const cha
         int err = slurp(path, &data, &size, &sys_errno);
         if (err == LAT_ERR_IO && (sys_errno == ENOENT || sys_errno == ENOTDIR))
             continue;
+        if (err == LAT_ERR_OUT_OF_MEMORY)
+            return err;
         LossyModel *found = NULL;
         /* The content hash ends the file (docs/FORMAT.md 5): skip a model
          * with another hash without parsing it. */
@@ -222,6 +232,8 @@ static int find_in_dirs(ModelSearch *s, const char *id, uint64_t hash, const cha
             return LAT_OK;
         }
         lossy_model_free(found);
+        if (err == LAT_ERR_OUT_OF_MEMORY)
+            return err;
         if (result == LAT_ERR_NO_MODEL || result == LAT_ERR_MODEL_MISMATCH) {
             result = err;
             if (err == LAT_ERR_MODEL_MISMATCH)
