@@ -103,6 +103,14 @@ const char *model_search_dir(const ModelSearch *s, int i)
     return i >= 0 && i < s->dir_count ? s->dirs[i] : NULL;
 }
 
+/* strerror, thread-safe (XSI strerror_r: contexts may live in several threads). */
+static const char *errno_text(int e, char *buf, size_t size)
+{
+    if (strerror_r(e, buf, size) != 0)
+        snprintf(buf, size, "error %d", e);
+    return buf;
+}
+
 /* Reads a whole model file; *sys_errno is errno when opening or reading
  * fails (LAT_ERR_IO), 0 otherwise. */
 static int slurp(const char *path, uint8_t **data, size_t *size, int *sys_errno)
@@ -157,10 +165,11 @@ static int load_given(ModelSearch *s)
         err = lossy_model_load(data, size, &s->given);
         free(data);
     }
+    char text[128];
     if (err == LAT_ERR_IO)
         snprintf(s->message, sizeof s->message, "cannot read the model file %s (%s): %s",
                  s->given_path, s->given_origin,
-                 sys_errno ? strerror(sys_errno) : "it is shorter than its size");
+                 sys_errno ? errno_text(sys_errno, text, sizeof text) : "it is shorter than its size");
     else if (err < 0)
         snprintf(s->message, sizeof s->message, "the model file %s (%s) is not a usable model: %s",
                  s->given_path, s->given_origin, lat_strerror(err));
@@ -198,7 +207,7 @@ static int find_in_dirs(ModelSearch *s, const char *id, uint64_t hash, const cha
             return LAT_OK;
         }
     int result = LAT_ERR_NO_MODEL;
-    char why[MODEL_SEARCH_PATH + 128] = "";   /* the first file found but unusable */
+    char why[MODEL_SEARCH_PATH + 256] = "";   /* the first file found but unusable */
     for (int i = 0; id_is_file_name(id) && i < s->dir_count; i++) {
         char path[MODEL_SEARCH_PATH];
         if (snprintf(path, sizeof path, "%s/%s.latm", s->dirs[i], id) >= (int)sizeof path)
@@ -235,12 +244,14 @@ static int find_in_dirs(ModelSearch *s, const char *id, uint64_t hash, const cha
         if (err == LAT_ERR_OUT_OF_MEMORY)
             return err;
         if (result == LAT_ERR_NO_MODEL || result == LAT_ERR_MODEL_MISMATCH) {
+            char text[128];
             result = err;
             if (err == LAT_ERR_MODEL_MISMATCH)
                 snprintf(why, sizeof why, "%s has another hash", path);
             else
                 snprintf(why, sizeof why, "%s: %s", path,
-                         err == LAT_ERR_IO && sys_errno ? strerror(sys_errno) : lat_strerror(err));
+                         err == LAT_ERR_IO && sys_errno ? errno_text(sys_errno, text, sizeof text)
+                                                        : lat_strerror(err));
         }
     }
     if (result == LAT_ERR_NO_MODEL && s->given && !strcmp(lossy_model_id(s->given), id)) {

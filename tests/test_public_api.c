@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "check.h"
 #include "lat.h"
@@ -95,18 +94,18 @@ static void check_lossy(const char *photo)
     lat_image_free(&back);
     lat_close(&c);
 
-    if (access(photo, R_OK) == 0) {
-        LatContext *other = open_ctx(0, photo);
-        if (other) {
-            CHECK_ERR(lat_decode(other, file, size, &back), LAT_ERR_MODEL_MISMATCH);
-            lat_close(&other);
-        }
+    /* Given another model, the file's (fuzz-tiny) is searched for in the
+     * model folders, where it is not installed. */
+    LatContext *other = open_ctx(0, photo);
+    if (other) {
+        CHECK_ERR(lat_decode(other, file, size, &back), LAT_ERR_NO_MODEL);
+        CHECK(strstr(lat_model_error(other), "fuzz-tiny") != NULL);
+        lat_close(&other);
     }
     LatContext *missing = open_ctx(0, "/nonexistent/model.latm");
     if (missing) {
         int err = lat_decode(missing, file, size, &back);
-        CHECK_MSG(err == LAT_ERR_NO_MODEL || err == LAT_ERR_IO, "missing model: %s",
-                  lat_strerror(err));
+        CHECK_MSG(err == LAT_ERR_IO, "missing model: %s", lat_strerror(err));
         lat_close(&missing);
     }
     lat_free(file);
@@ -187,12 +186,11 @@ static void check_threads(void)
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: test_public_api TESTVECTORS_DIR MODELS_DIR\n");
+        fprintf(stderr, "usage: test_public_api TESTVECTORS_DIR MODEL\n");
         return 2;
     }
     snprintf(g_tiny, sizeof g_tiny, "%s/fuzz-corpus/tiny.latm", argv[1]);
-    char photo[600];
-    snprintf(photo, sizeof photo, "%s/photo.latm", argv[2]);
+    const char *photo = argv[2];
     for (size_t i = 0; i < sizeof g_px; i++)
         g_px[i] = (uint8_t)((i % (W * 4)) * 3 + (i / (W * 4)) * 5);
     char want[32];

@@ -23,9 +23,8 @@
  * Threads: a LatContext is used by one thread at a time (it holds the loaded
  * model and its working memory); separate contexts may be used from
  * separate threads at the same time. Functions without a context
- * (lat_inspect, lat_strerror, lat_version, lat_default_settings,
- * lat_default_model_path, lat_free, lat_image_free) may be called from any
- * thread at any time.
+ * (lat_inspect, lat_strerror, lat_version, lat_default_settings, lat_free,
+ * lat_image_free) may be called from any thread at any time.
  *
  * ABI: LatSettings and LatInfo end in reserved bytes, so that fields can be
  * added without changing their size.
