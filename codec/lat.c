@@ -128,6 +128,19 @@ const char *lat_model_error(const LatContext *c)
     return c ? c->models.message : "";
 }
 
+int lat_find_model(LatContext *c, const char *id, uint64_t hash, const char **where)
+{
+    if (where)
+        *where = NULL;
+    if (!c || !id)
+        return LAT_ERR_INVALID_ARGUMENT;
+    const LossyModel *m;
+    int err = model_search_find(&c->models, id, hash, &m);
+    if (err >= 0 && where)
+        *where = model_search_path(&c->models, m);
+    return err;
+}
+
 /* ---- encode ------------------------------------------------------------ */
 
 static size_t image_bytes(uint32_t w, uint32_t h, uint32_t channels, uint32_t bit_depth)

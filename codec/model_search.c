@@ -93,9 +93,21 @@ void model_search_free(ModelSearch *s)
     free(s->given_path);
     for (int i = 0; i < s->dir_count; i++)
         free(s->dirs[i]);
-    for (int i = 0; i < s->loaded_count; i++)
+    for (int i = 0; i < s->loaded_count; i++) {
         lossy_model_free(s->loaded[i]);
+        free(s->loaded_path[i]);
+    }
     memset(s, 0, sizeof *s);
+}
+
+const char *model_search_path(const ModelSearch *s, const LossyModel *m)
+{
+    if (m == s->given)
+        return s->given_path ? s->given_path : "";
+    for (int i = 0; i < s->loaded_count; i++)
+        if (s->loaded[i] == m)
+            return s->loaded_path[i];
+    return "";
 }
 
 const char *model_search_dir(const ModelSearch *s, int i)
@@ -230,12 +242,18 @@ static int find_in_dirs(ModelSearch *s, const char *id, uint64_t hash, const cha
         free(data);
         if (err >= 0 && lossy_model_hash(found) != hash)
             err = LAT_ERR_MODEL_MISMATCH;
+        char *found_path = err >= 0 ? strdup(path) : NULL;
+        if (err >= 0 && !found_path)
+            err = LAT_ERR_OUT_OF_MEMORY;
         if (err >= 0) {
             if (s->loaded_count == MODEL_SEARCH_LOADED) {   /* full: start over */
-                for (int k = 0; k < s->loaded_count; k++)
+                for (int k = 0; k < s->loaded_count; k++) {
                     lossy_model_free(s->loaded[k]);
+                    free(s->loaded_path[k]);
+                }
                 s->loaded_count = 0;
             }
+            s->loaded_path[s->loaded_count] = found_path;
             s->loaded[s->loaded_count++] = found;
             *m = found;
             return LAT_OK;

@@ -23,6 +23,7 @@ typedef struct ModelSearch {
     char *dirs[MODEL_SEARCH_DIRS];
     int dir_count;
     LossyModel *loaded[MODEL_SEARCH_LOADED];   /* found in the folders */
+    char *loaded_path[MODEL_SEARCH_LOADED];    /* the file each came from */
     int loaded_count;
     char message[2 * MODEL_SEARCH_PATH];       /* the last failure, "" if none */
 } ModelSearch;
@@ -44,6 +45,10 @@ int model_search_default(ModelSearch *s, const LossyModel **m);
  * with another hash; a given model that cannot be loaded is its error
  * whatever the file needs. */
 int model_search_find(ModelSearch *s, const char *id, uint64_t hash, const LossyModel **m);
+
+/* The file m (a result of the two above) was read from; "" for a model
+ * given in memory. */
+const char *model_search_path(const ModelSearch *s, const LossyModel *m);
 
 /* The i-th model folder searched, in order; NULL past the end. */
 const char *model_search_dir(const ModelSearch *s, int i);

@@ -106,6 +106,13 @@ static void check_model_dir(const uint8_t *file, size_t size, const char *pa, co
     CHECK_ERR(lat_open(&c, &s), LAT_OK);
     CHECK_ERR(lat_decode(c, file, size, &back), LAT_OK);
     lat_image_free(&back);
+    LatInfo info;
+    const char *where;
+    CHECK_ERR(lat_inspect(file, size, &info), LAT_OK);
+    CHECK_ERR(lat_find_model(c, info.model_id, info.model_hash, &where), LAT_OK);
+    CHECK(where && !strcmp(where, path));
+    CHECK_ERR(lat_find_model(c, "test-model-c", info.model_hash ^ 1, &where), LAT_ERR_NO_MODEL);
+    CHECK(where == NULL);
     lat_close(&c);
     write_all(path, b, nb);
     CHECK_ERR(lat_open(&c, &s), LAT_OK);
@@ -126,7 +133,6 @@ static void check_model_dir(const uint8_t *file, size_t size, const char *pa, co
     size_t again_size;
     img.icc = img.exif = NULL;
     CHECK_ERR(lat_encode(c, &img, &again, &again_size), LAT_OK);
-    LatInfo info;
     CHECK_ERR(lat_inspect(again, again_size, &info), LAT_OK);
     CHECK(!strcmp(info.model_id, "test-model-a"));
     lat_free(again);

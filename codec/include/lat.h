@@ -215,9 +215,13 @@ LAT_API int lat_verify_streams(const uint8_t *data, size_t size, uint32_t *bad_s
  * lat_model_dir returns the i-th folder c searches (owned by c), NULL past
  * the end. lat_model_error describes c's last model failure: the file that
  * cannot be read, or the model id and hash needed and every path tried
- * (owned by c, "" if none failed). */
+ * (owned by c, "" if none failed). lat_find_model finds (and loads, for c's
+ * later use) the model with this id and hash as lat_decode would; *where
+ * (may be NULL) is then the file it was read from, "" for a model given in
+ * memory (owned by c). Errors as lat_decode's. */
 LAT_API const char *lat_model_dir(const LatContext *c, int i);
 LAT_API const char *lat_model_error(const LatContext *c);
+LAT_API int lat_find_model(LatContext *c, const char *id, uint64_t hash, const char **where);
 
 #ifdef __cplusplus
 }

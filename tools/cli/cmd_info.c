@@ -13,18 +13,23 @@
 static const char usage[] =
     "usage: lat info IN.lat [options]\n"
     "\n"
-    "Prints the mode, dimensions, channels, bit depth, model (lossy files),\n"
-    "the streams with their sizes, and bits per pixel. The header, the stream\n"
-    "table and every stream's checksum are verified; pixels are not decoded.\n"
+    "Prints the mode, dimensions, channels, bit depth, model (lossy files: its\n"
+    "id, hash and the installed file a decoder would use, or where it was\n"
+    "looked for), the streams with their sizes, and bits per pixel. The header,\n"
+    "the stream table and every stream's checksum are verified; pixels are not\n"
+    "decoded.\n"
     "\n"
     "      --json           machine-readable output\n"
     "  -v, --verbose        also stream type ids, decompressed sizes and ratios;\n"
     "                       for lossy files, the latent bytes against their ideal\n"
     "                       size under the model's prior (decodes the latents)\n"
-    "      --model FILE     lossy model for --verbose (default: the installed one)\n"
+    "      --model FILE     a lossy model file (default: the model folders)\n"
+    "      --model-dir DIR  a model folder searched first (README.md, \"Models\")\n"
     "  -h, --help           this help\n";
 
-static void print_json(const char *path, const LatInfo *in)
+/* model_file: the installed file of a lossy file's model, or NULL (then
+ * missing says why). */
+static void print_json(const char *path, const LatInfo *in, const char *model_file)
 {
     printf("{\n  \"file\": \"");
     json_put_text(stdout, path, 1);
@@ -38,6 +43,14 @@ static void print_json(const char *path, const LatInfo *in)
         json_put_text(stdout, in->model_id, 1);
         printf("\",\n  \"model_hash\": \"%016llx\",\n  \"quality\": %d,\n",
                (unsigned long long)in->model_hash, in->quality);
+        printf("  \"model_file\": ");
+        if (model_file) {
+            printf("\"");
+            json_put_text(stdout, model_file, 1);
+            printf("\",\n");
+        } else {
+            printf("null,\n");
+        }
     }
     printf("  \"bpp\": %.6f,\n  \"streams\": [", in->bpp);
     for (uint32_t i = 0; i < in->stream_count && i < LAT_MAX_STREAMS_INFO; i++) {
@@ -50,7 +63,8 @@ static void print_json(const char *path, const LatInfo *in)
     printf("\n  ]\n}\n");
 }
 
-static void print_text(const char *path, const LatInfo *in, int verbose)
+static void print_text(const char *path, const LatInfo *in, int verbose, const char *model_file,
+                       const char *missing)
 {
     double subpixels = (double)in->width * in->height * in->channels;
     printf("file:       ");
@@ -67,6 +81,11 @@ static void print_text(const char *path, const LatInfo *in, int verbose)
         printf("model:      ");
         json_put_text(stdout, in->model_id, 0);
         printf(" (weights hash %016llx)\n", (unsigned long long)in->model_hash);
+        printf("model file: ");
+        json_put_text(stdout, model_file ? model_file : "none: ", 0);
+        if (!model_file)
+            json_put_text(stdout, missing, 0);
+        printf("\n");
         if (in->quality >= 0)
             printf("quality:    %d\n", in->quality);
     }
@@ -97,24 +116,16 @@ static void print_text(const char *path, const LatInfo *in, int verbose)
 
 /* Coding overhead of the latent coder: stored latent bytes against the ideal
  * size under the model's prior (GUIDE section 2). */
-static int print_latent_stats(const char *name, const uint8_t *data, size_t size,
-                              const char *model)
+static int print_latent_stats(LatContext *ctx, const char *name, const uint8_t *data,
+                              size_t size)
 {
-    LatSettings s;
-    lat_default_settings(&s);
-    s.model_path = model;
-    LatContext *ctx;
     uint64_t bytes;
     double bits;
-    int err = lat_open(&ctx, &s);
-    if (err >= 0)
-        err = lat_latent_stats(ctx, data, size, &bytes, &bits);
+    int err = lat_latent_stats(ctx, data, size, &bytes, &bits);
     if (err < 0) {
         cli_fail("info", "%s: %s", name, cli_lat_error(ctx, err));
-        lat_close(&ctx);
         return err;
     }
-    lat_close(&ctx);
     printf("latents:    %llu bytes coded, %.0f bytes ideal under the prior (overhead %+.1f%%)\n",
            (unsigned long long)bytes, bits / 8, bits > 0 ? 100.0 * (bytes * 8.0 / bits - 1) : 0.0);
     return 0;
@@ -126,17 +137,19 @@ int cmd_info(int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {"verbose", no_argument, NULL, 'v'},
         {"model", required_argument, NULL, 'm'},
+        {"model-dir", required_argument, NULL, 'D'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int json = 0, verbose = 0, c;
-    const char *model = NULL;
+    const char *model = NULL, *model_dir = NULL;
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":vh", longs, NULL)) != -1) {
         switch (c) {
         case 'j': json = 1; break;
         case 'v': verbose = 1; break;
         case 'm': model = optarg; break;
+        case 'D': model_dir = optarg; break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
         default: return cli_option_error("info", c, argv);
         }
@@ -174,13 +187,31 @@ int cmd_info(int argc, char **argv)
         free(info);
         return r;
     }
-    if (json)
-        print_json(name, info);
-    else
-        print_text(name, info, verbose);
-    if (verbose && !json && !info->lossless)
-        err = print_latent_stats(name, data, size, model);
+    /* Lossy: the model a decoder would use. Not installed is a finding; a
+     * --model that cannot be read is an error. */
+    LatContext *ctx = NULL;
+    const char *model_file = NULL;
+    int r = CLI_EXIT_OK;
+    if (!info->lossless) {
+        LatSettings s;
+        lat_default_settings(&s);
+        s.model_path = model;
+        s.model_dir = model_dir;
+        err = lat_open(&ctx, &s);
+        if (err >= 0)
+            err = lat_find_model(ctx, info->model_id, info->model_hash, &model_file);
+        if (err < 0 && err != LAT_ERR_NO_MODEL && err != LAT_ERR_MODEL_MISMATCH)
+            r = cli_fail("info", "%s: %s", name, cli_lat_error(ctx, err));
+    }
+    if (r == CLI_EXIT_OK && json)
+        print_json(name, info, model_file);
+    else if (r == CLI_EXIT_OK)
+        print_text(name, info, verbose, model_file, lat_model_error(ctx));
+    if (r == CLI_EXIT_OK && verbose && !json && !info->lossless
+        && print_latent_stats(ctx, name, data, size) < 0)
+        r = CLI_EXIT_FAILURE;
+    lat_close(&ctx);
     free(data);
     free(info);
-    return err < 0 ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
+    return r;
 }
