@@ -23,5 +23,5 @@ done
 "$LAT" encode "$here/../pngsuite/basn0g08.png" -o "$here/gray32-q50.lat" -q 50
 echo "gray32-q50 ../pngsuite/basn0g08.png" >> "$here/SOURCES"
 "$LAT" decode "$here/gray32-q50.lat" -o "$here/gray32-q50.png"
-"$LAT" info "$here/rgb48-q50.lat" | grep -i model > "$here/MODEL"
+"$LAT" info "$here/rgb48-q50.lat" | grep "^model: " > "$here/MODEL"
 ls -l "$here"
