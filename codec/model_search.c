@@ -78,9 +78,9 @@ int model_search_init(ModelSearch *s, const LatSettings *settings)
         err = add_dir_of_binary(s);
     if (err >= 0)
         err = add_dir(s, LAT_INSTALL_MODEL_DIR);
-#ifdef LAT_SOURCE_MODEL_DIR
+#ifdef LAT_SOURCE_MODEL_DIR   /* uninstalled builds: the source tree's models/ */
     if (err >= 0)
-        err = add_dir(s, LAT_SOURCE_MODEL_DIR);   /* uninstalled builds: the source tree's models/ */
+        err = add_dir(s, LAT_SOURCE_MODEL_DIR);
 #endif
     if (err < 0)
         model_search_free(s);
@@ -181,7 +181,8 @@ static int load_given(ModelSearch *s)
     if (err == LAT_ERR_IO)
         snprintf(s->message, sizeof s->message, "cannot read the model file %s (%s): %s",
                  s->given_path, s->given_origin,
-                 sys_errno ? errno_text(sys_errno, text, sizeof text) : "it is shorter than its size");
+                 sys_errno ? errno_text(sys_errno, text, sizeof text)
+                           : "it is shorter than its size");
     else if (err < 0)
         snprintf(s->message, sizeof s->message, "the model file %s (%s) is not a usable model: %s",
                  s->given_path, s->given_origin, lat_strerror(err));
@@ -202,7 +203,7 @@ static int id_is_file_name(const char *id)
     return 1;
 }
 
-/* Appends ", " and text to the message (truncating quietly). */
+/* Appends sep and text to the message (truncating quietly). */
 static void message_add(ModelSearch *s, const char *sep, const char *text)
 {
     size_t n = strlen(s->message);
@@ -219,7 +220,7 @@ static int find_in_dirs(ModelSearch *s, const char *id, uint64_t hash, const cha
             return LAT_OK;
         }
     int result = LAT_ERR_NO_MODEL;
-    char why[MODEL_SEARCH_PATH + 256] = "";   /* the first file found but unusable */
+    char why[MODEL_SEARCH_PATH + 256] = "";   /* a file found but unusable */
     for (int i = 0; id_is_file_name(id) && i < s->dir_count; i++) {
         char path[MODEL_SEARCH_PATH];
         if (snprintf(path, sizeof path, "%s/%s.latm", s->dirs[i], id) >= (int)sizeof path)

@@ -44,7 +44,8 @@ run env LAT_MODEL="$T" "$LAT" encode "$SMALL" -o "$T/x.lat"
 [ ! -e "$T/x.lat" ] || fail "a failed encode left x.lat"
 
 run "$LAT" encode "$SMALL" -o "$T/tiny.lat" -q 50 --model "$TINY"
-hash=$("$LAT" info "$T/tiny.lat" | sed -n 's/^model: *fuzz-tiny (weights hash \([0-9a-f]*\)).*/\1/p')
+hash=$("$LAT" info "$T/tiny.lat" |
+    sed -n 's/^model: *fuzz-tiny (weights hash \([0-9a-f]*\)).*/\1/p')
 [ -n "$hash" ] || fail "lat info names no fuzz-tiny model hash"
 run "$LAT" decode "$T/tiny.lat" -o "$T/x.png"
 [ "$rc" = 1 ] || fail "decode without the model: rc $rc"
@@ -55,7 +56,8 @@ grep -q "^model file: none: .*fuzz-tiny.latm" "$T/out" || fail "lat info: $(cat 
 mkdir "$T/models"
 cp "$TINY" "$T/models/fuzz-tiny.latm"
 run "$LAT" info "$T/tiny.lat" --model-dir "$T/models"
-grep -q "^model file: $T/models/fuzz-tiny.latm$" "$T/out" || fail "lat info --model-dir: $(cat "$T/out")"
+grep -q "^model file: $T/models/fuzz-tiny.latm$" "$T/out" ||
+    fail "lat info --model-dir: $(cat "$T/out")"
 run "$LAT" decode "$T/tiny.lat" -o "$T/x.png" --model-dir "$T/models"
 [ "$rc" = 0 ] || fail "--model-dir: $(cat "$T/err")"
 run env LAT_MODEL_DIR="$T/models" "$LAT" decode "$T/tiny.lat" -o "$T/x.png"
@@ -77,7 +79,8 @@ run "$bin" decode "$T/tiny.lat" -o "$T/x.png"
 [ "$rc" = 0 ] || fail "installed lat does not search its share/lat/models: $(cat "$T/err")"
 pc=$(find "$T/dest" -name lat.pc | head -n 1)
 if command -v pkg-config >/dev/null && [ -n "$pc" ]; then
-    flags=$(PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$T/dest pkg-config --cflags --libs lat)
+    flags=$(PKG_CONFIG_PATH=$(dirname "$pc") PKG_CONFIG_SYSROOT_DIR=$T/dest \
+        pkg-config --cflags --libs lat)
     # shellcheck disable=SC2086 # the flags are words
     run "$@" $CFLAGS "$(dirname "$0")/model_client.c" -o "$(dirname "$bin")/model_client" $flags
     [ "$rc" = 0 ] || fail "building against the installed liblat: $(head -c 600 "$T/err")"
