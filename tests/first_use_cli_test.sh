@@ -2,7 +2,8 @@
 # What a new user hits first (issue 19), through the CLI: each section names
 # the item it checks. 16-bit input to lossy mode (1), a JPEG given to decode
 # (2), --max-pixels on PNG (3), RGB into a .pgm (4), lat info on a corrupted
-# stream (5), help on stdout and -q meaning quality everywhere (6), batch
+# stream (5), help on stdout and -q meaning quality everywhere (6), the
+# zlib level of decoded PNGs and their size (8), batch
 # encode/decode into a folder (13), --json from encode and decode (14).
 #
 # usage: first_use_cli_test.sh LAT_BINARY TESTVECTORS_DIR MODEL
@@ -105,6 +106,20 @@ expect 2 "$LAT" bench lossless "$SMALL" -q
 expect 0 "$LAT" bench rd "$SMALL" -o "$T/rd" -q 50 --jpeg-qualities 50 --quiet --model "$MODEL" \
     --crops 0 --threads 1
 [ "$(grep -c '^[^,]*,lat,' "$T/rd/rd.csv")" = 1 ] || fail "bench rd -q 50 ran other lat qualities"
+
+# --- item 8: decoded PNGs are written with a fast zlib level, near the size --------
+expect 0 "$LAT" encode "$PHOTO" -o "$T/p8.lat" --lossless
+expect 0 "$LAT" decode "$T/p8.lat" -o "$T/p8.png"
+# FLEVEL, the top 2 bits of the zlib header's second byte (RFC 1950): 1 is
+# "fast" (levels 2..5), 2 the default level 6 that was used before.
+idat=$(grep -obUa IDAT "$T/p8.png" | head -n 1 | cut -d: -f1)
+flg=$(od -An -tu1 -j $((idat + 5)) -N1 "$T/p8.png" | tr -d ' ')
+[ "$((flg >> 6))" = 1 ] || fail "decoded PNG written at zlib FLEVEL $((flg >> 6)), want 1 (fast)"
+expect 0 "$LAT" compare "$PHOTO" --png
+best=$(sed -n 's/^PNG (level 9): \([0-9]*\) bytes.*/\1/p' "$T/out")
+got=$(stat -c %s "$T/p8.png")
+[ -n "$best" ] && [ "$got" -le $((best * 105 / 100)) ] ||
+    fail "decoded PNG is $got bytes, more than 5% over zlib level 9's $best"
 
 # --- item 13: batch encode and decode into a folder -----------------------------
 mkdir "$T/in"

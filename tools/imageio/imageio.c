@@ -223,7 +223,7 @@ int image_write_file_guarded(const char *path, const char *input_path, const Lat
     OutputFile o;
     if (output_open(&o, path, input_path, err, errlen) < 0)
         return -1;
-    int r = fmt == FMT_PNG ? png_write_stream(img, 6, o.f, err, errlen)
+    int r = fmt == FMT_PNG ? png_write_stream(img, PNG_WRITE_LEVEL, o.f, err, errlen)
                            : pnm_write_stream(img, o.f, err, errlen);
     if (r < 0 && !ferror(o.f)) {
         output_abort(&o);

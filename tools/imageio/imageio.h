@@ -38,6 +38,10 @@ int image_write_file_guarded(const char *path, const char *input_path, const Lat
  * .pgm, .pnm, none, or "-"), so a command can fail before doing work. */
 int image_check_output_path(const char *path, char *err, size_t errlen);
 
+/* The zlib level of image_write_file's PNGs: the speed of a decode that
+ * writes a PNG is mostly this (see png_io.c for the measurements). */
+#define PNG_WRITE_LEVEL 5
+
 /* Encodes img as PNG in memory (compression level 0..9); *out is malloc'd. */
 int png_encode_memory(const LatImage *img, int level, uint8_t **out, size_t *out_size,
                       char *err, size_t errlen);

@@ -4,6 +4,7 @@
  * setjmp and longjmp. Warnings are silenced: an image either reads
  * completely or fails with one message. */
 #include <png.h>
+#include <zlib.h>
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -251,6 +252,10 @@ static int png_encode(const LatImage *img, int level, FILE *file, uint8_t **out,
 {
     if (image_check_writable(img, err, errlen) < 0)
         return -1;
+    if (level < 0 || level > 9) {
+        snprintf(err, errlen, "PNG compression level %d is not 0..9", level);
+        return -1;
+    }
     if (img->width > PNG_UINT_31_MAX || img->height > PNG_UINT_31_MAX) {
         snprintf(err, errlen, "image too large for PNG");
         return -1;
@@ -281,7 +286,15 @@ static int png_encode(const LatImage *img, int level, FILE *file, uint8_t **out,
     /* An ICC profile libpng finds questionable is dropped with a warning
      * rather than failing the whole write. */
     png_set_benign_errors(png, 1);
-    png_set_compression_level(png, level < 0 ? 0 : level > 9 ? 9 : level);
+    png_set_compression_level(png, level);
+    /* Below level 9 (the reference size of `lat compare --png` and `lat
+     * bench lossless`, kept as libpng makes it), zlib's default strategy
+     * instead of libpng's Z_FILTERED: at level 5 it wrote 8 Kodak images
+     * (4 originals, 4 lossy decodes) 2.2x faster than level 6 with
+     * Z_FILTERED, each file within 5% of the size (the 24 originals: 0.5%
+     * larger in all). Level 3 was 3.3x faster but up to 8.6% larger. */
+    if (level < 9)
+        png_set_compression_strategy(png, Z_DEFAULT_STRATEGY);
     png_set_IHDR(png, info, img->width, img->height, (int)img->bit_depth,
                  color_types[img->channels], PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
                  PNG_FILTER_TYPE_DEFAULT);
