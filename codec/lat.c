@@ -193,7 +193,8 @@ static int lossy_split(const LatImage *img, uint8_t **colour, uint8_t **alpha)
     return LAT_OK;
 }
 
-static int encode_lossy(LatContext *c, const LatImage *img, LatHeader *h, StreamList *l)
+static int encode_lossy(LatContext *c, const LatImage *img, int quality, LatHeader *h,
+                        StreamList *l)
 {
     const LossyModel *model;
     int err = model_search_default(&c->models, &model);
@@ -206,7 +207,7 @@ static int encode_lossy(LatContext *c, const LatImage *img, LatHeader *h, Stream
         return err;
     uint32_t cc = img->channels >= 3 ? 3 : 1;
     err = lossy_encode(model, direct ? img->pixels : colour, img->width, img->height, cc,
-                       c->settings.quality, l);
+                       quality, l);
     if (err >= 0 && alpha) {
         uint8_t *packed;
         size_t packed_size;
@@ -218,7 +219,7 @@ static int encode_lossy(LatContext *c, const LatImage *img, LatHeader *h, Stream
     free(alpha);
     h->mode = LAT_MODE_LOSSY;
     h->bit_depth = 8;
-    h->quality = c->settings.quality;
+    h->quality = quality;
     snprintf(h->model_id, sizeof h->model_id, "%s", lossy_model_id(model));
     h->model_hash = lossy_model_hash(model);
     return err;
@@ -238,17 +239,11 @@ static int push_metadata(StreamList *l, uint32_t type, const uint8_t *data, size
     return streams_push(l, type, copy, size, 19) < 0 ? LAT_ERR_LIMIT_EXCEEDED : LAT_OK;
 }
 
-int lat_encode(LatContext *c, const LatImage *img, uint8_t **out, size_t *out_size)
+/* lat_encode of a validated, packed image at this quality. */
+static int encode_packed(LatContext *c, const LatImage *img, int quality, uint8_t **out,
+                         size_t *out_size)
 {
-    if (!out || !out_size)
-        return LAT_ERR_INVALID_ARGUMENT;
-    *out = NULL;
-    *out_size = 0;
-    if (!c || !img)
-        return LAT_ERR_INVALID_ARGUMENT;
-    int err = image_validate(c, img);
-    if (err < 0)
-        return err;
+    int err = LAT_OK;
     StreamList *l = calloc(1, sizeof *l);
     if (!l)
         return LAT_ERR_OUT_OF_MEMORY;
@@ -263,7 +258,7 @@ int lat_encode(LatContext *c, const LatImage *img, uint8_t **out, size_t *out_si
     if (c->settings.lossless) {
         err = lossless_encode(img->pixels, img->width, img->height, img->channels, img->bit_depth, l);
     } else {
-        err = encode_lossy(c, img, &h, l);
+        err = encode_lossy(c, img, quality, &h, l);
     }
     if (err >= 0 && !c->settings.strip_metadata) {
         err = push_metadata(l, STREAM_ICC, img->icc, img->icc_size);
@@ -275,6 +270,55 @@ int lat_encode(LatContext *c, const LatImage *img, uint8_t **out, size_t *out_si
     streams_free(l);
     free(l);
     return err;
+}
+
+void lat_default_encode_params(LatEncodeParams *p)
+{
+    if (!p)
+        return;
+    memset(p, 0, sizeof *p);
+    p->quality = -1;
+}
+
+int lat_encode_image(LatContext *c, const LatImage *img, const LatEncodeParams *p,
+                     uint8_t **out, size_t *out_size)
+{
+    if (!out || !out_size)
+        return LAT_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    *out_size = 0;
+    LatEncodeParams def;
+    if (!p) {
+        lat_default_encode_params(&def);
+        p = &def;
+    }
+    if (!c || !img || p->quality < -1 || p->quality > 100)
+        return LAT_ERR_INVALID_ARGUMENT;
+    int err = image_validate(c, img);
+    if (err < 0)
+        return err;
+    const int quality = p->quality < 0 ? c->settings.quality : p->quality;
+    const size_t row = image_bytes(img->width, 1, img->channels, img->bit_depth);
+    if (p->stride == 0 || p->stride == row)
+        return encode_packed(c, img, quality, out, out_size);
+    if (p->stride < row)
+        return LAT_ERR_INVALID_ARGUMENT;
+    /* Strided rows: one packed copy, so both modes read plain rows. */
+    LatImage packed = *img;
+    packed.pixels = malloc(row * img->height);
+    if (!packed.pixels)
+        return LAT_ERR_OUT_OF_MEMORY;
+    for (uint32_t y = 0; y < img->height; y++)
+        memcpy((uint8_t *)packed.pixels + y * row, (const uint8_t *)img->pixels + y * p->stride,
+               row);
+    err = encode_packed(c, &packed, quality, out, out_size);
+    free(packed.pixels);
+    return err;
+}
+
+int lat_encode(LatContext *c, const LatImage *img, uint8_t **out, size_t *out_size)
+{
+    return lat_encode_image(c, img, NULL, out, out_size);
 }
 
 /* ---- decode ------------------------------------------------------------ */
@@ -464,6 +508,72 @@ int lat_verify_streams(const uint8_t *data, size_t size, uint32_t *bad_stream)
     }
     free(t);
     return err;
+}
+
+/* ---- one-call convenience ---------------------------------------------- */
+
+int lat_encode_rgb(const uint8_t *rgb, uint32_t width, uint32_t height, size_t stride,
+                   int quality, uint8_t **out, size_t *out_size)
+{
+    if (!out || !out_size)
+        return LAT_ERR_INVALID_ARGUMENT;
+    *out = NULL;
+    *out_size = 0;
+    if (quality < 0 || quality > 100)
+        return LAT_ERR_INVALID_ARGUMENT;
+    LatContext *c;
+    int err = lat_open(&c, NULL);
+    if (err < 0)
+        return err;
+    LatImage img = {width, height, 3, 8, (void *)(uintptr_t)rgb, NULL, 0, NULL, 0};
+    LatEncodeParams p;
+    lat_default_encode_params(&p);
+    p.quality = quality;
+    p.stride = stride;
+    err = lat_encode_image(c, &img, &p, out, out_size);
+    lat_close(&c);
+    return err;
+}
+
+/* Sample i of img as 8 bits. */
+static uint8_t sample8(const LatImage *img, size_t i)
+{
+    if (img->bit_depth == 8)
+        return ((const uint8_t *)img->pixels)[i];
+    return (uint8_t)((((const uint16_t *)img->pixels)[i] * 255u + 32767u) / 65535u);
+}
+
+int lat_decode_rgb(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height,
+                   uint8_t **rgb)
+{
+    if (!width || !height || !rgb)
+        return LAT_ERR_INVALID_ARGUMENT;
+    *width = *height = 0;
+    *rgb = NULL;
+    LatContext *c;
+    int err = lat_open(&c, NULL);
+    if (err < 0)
+        return err;
+    LatImage img;
+    err = lat_decode(c, data, size, &img);
+    lat_close(&c);
+    if (err < 0)
+        return err;
+    size_t n = (size_t)img.width * img.height;
+    uint8_t *out = malloc(n * 3);
+    if (!out) {
+        lat_image_free(&img);
+        return LAT_ERR_OUT_OF_MEMORY;
+    }
+    const uint32_t ch = img.channels;
+    for (size_t i = 0; i < n; i++)
+        for (uint32_t k = 0; k < 3; k++)   /* gray (1, 2): one sample for R, G, B */
+            out[i * 3 + k] = sample8(&img, i * ch + (ch >= 3 ? k : 0));
+    *width = img.width;
+    *height = img.height;
+    *rgb = out;
+    lat_image_free(&img);
+    return LAT_OK;
 }
 
 /* ---- latents only (classification, docs/CLASSIFY.md) ------------------- */

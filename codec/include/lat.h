@@ -135,6 +135,25 @@ LAT_API void lat_close(LatContext **c);
  * *out_size bytes that the caller owns and frees with lat_free. */
 LAT_API int lat_encode(LatContext *c, const LatImage *img, uint8_t **out, size_t *out_size);
 
+/* Per-call parameters of lat_encode_image. */
+typedef struct LatEncodeParams {
+    int quality;              /* lossy quality 0..100 of this call; -1 (default): the
+                                 context's LatSettings.quality */
+    size_t stride;            /* bytes from the start of one row of img->pixels to the
+                                 next, at least width*channels*(bit_depth/8); 0
+                                 (default): rows are packed */
+    uint8_t reserved[32];     /* zero */
+} LatEncodeParams;
+
+/* quality -1, stride 0: the same as lat_encode. */
+LAT_API void lat_default_encode_params(LatEncodeParams *p);
+
+/* lat_encode with per-call parameters (p NULL: defaults). Another quality
+ * reuses the context's loaded model: no new context, no reload. Strided
+ * rows are copied into a packed buffer first. */
+LAT_API int lat_encode_image(LatContext *c, const LatImage *img, const LatEncodeParams *p,
+                             uint8_t **out, size_t *out_size);
+
 /* Decompresses a .lat file. On success *img is filled in and owned by the
  * caller (free with lat_image_free). On error *img is zeroed. */
 LAT_API int lat_decode(LatContext *c, const uint8_t *data, size_t size, LatImage *img);
@@ -222,6 +241,23 @@ LAT_API int lat_verify_streams(const uint8_t *data, size_t size, uint32_t *bad_s
 LAT_API const char *lat_model_dir(const LatContext *c, int i);
 LAT_API const char *lat_model_error(const LatContext *c);
 LAT_API int lat_find_model(LatContext *c, const char *id, uint64_t hash, const char **where);
+
+/* One-call convenience, no context (like WebPEncodeRGB / WebPDecodeRGB):
+ * each call opens a context with default settings, so it loads the model
+ * every time; for many images keep a context instead.
+ *
+ * lat_encode_rgb compresses width x height 8-bit RGB pixels, rows `stride`
+ * bytes apart (0: packed, 3*width), in lossy mode at quality 0..100. On
+ * success *out (*out_size bytes) is owned by the caller: lat_free. */
+LAT_API int lat_encode_rgb(const uint8_t *rgb, uint32_t width, uint32_t height, size_t stride,
+                           int quality, uint8_t **out, size_t *out_size);
+
+/* Decompresses any .lat file to packed 8-bit RGB (3*width bytes a row):
+ * gray is replicated, alpha dropped, 16-bit samples rounded to 8 bits. On
+ * success *rgb is owned by the caller (lat_free); on error it is NULL and
+ * *width = *height = 0. */
+LAT_API int lat_decode_rgb(const uint8_t *data, size_t size, uint32_t *width, uint32_t *height,
+                           uint8_t **rgb);
 
 #ifdef __cplusplus
 }
