@@ -3,7 +3,8 @@
 # the item it checks. 16-bit input to lossy mode (1), a JPEG given to decode
 # (2), --max-pixels on PNG (3), RGB into a .pgm (4), lat info on a corrupted
 # stream (5), help on stdout and -q meaning quality everywhere (6), the
-# zlib level of decoded PNGs and their size (8), batch
+# zlib level of decoded PNGs and their size (8), a sign of life in long
+# runs (12), batch
 # encode/decode into a folder (13), --json from encode and decode (14).
 #
 # usage: first_use_cli_test.sh LAT_BINARY TESTVECTORS_DIR MODEL
@@ -120,6 +121,25 @@ best=$(sed -n 's/^PNG (level 9): \([0-9]*\) bytes.*/\1/p' "$T/out")
 got=$(stat -c %s "$T/p8.png")
 [ -n "$best" ] && [ "$got" -le $((best * 105 / 100)) ] ||
     fail "decoded PNG is $got bytes, more than 5% over zlib level 9's $best"
+
+# --- item 12: a sign of life after a second (a slow stdin stands in for a slow encode)
+run sh -c "(sleep 2; cat '$SMALL') | '$LAT' encode - -o '$T/slow.lat' --lossless -v"
+[ "$rc" = 0 ] || fail "slow encode -v: exit $rc"
+grep -q "^lat encode: stdin: reading, [0-9]* s$" "$T/err" ||
+    fail "no progress line after a second with -v: $(cat "$T/err")"
+run sh -c "(sleep 2; cat '$SMALL') | '$LAT' encode - -o '$T/slow2.lat' --lossless"
+[ ! -s "$T/err" ] || fail "progress shown without -v on a pipe: $(cat "$T/err")"
+run sh -c "(sleep 2; cat '$T/slow.lat') | '$LAT' decode - -o '$T/slow.png' -v"
+grep -q "^lat decode: stdin: reading, [0-9]* s$" "$T/err" ||
+    fail "no decode progress line with -v: $(cat "$T/err")"
+if command -v script >/dev/null; then
+    # On a terminal, without -v: redrawn in place with a carriage return.
+    run script -qec "sh -c \"(sleep 2; cat '$SMALL') | '$LAT' encode - -o '$T/tty.lat' --lossless\"" \
+        /dev/null
+    tr '\r' '\n' <"$T/out" | grep -q "lat encode: stdin: reading, [0-9]* s" ||
+        fail "no progress on a terminal: $(od -c "$T/out" | head -5)"
+    [ -f "$T/tty.lat" ] || fail "encode on a terminal wrote nothing"
+fi
 
 # --- item 13: batch encode and decode into a folder -----------------------------
 mkdir "$T/in"

@@ -10,6 +10,7 @@
 #include "imageio.h"
 #include "json.h"
 #include "lat.h"
+#include "ticker.h"
 
 static const char usage[] =
     "usage: lat decode IN.lat -o OUT [options]\n"
@@ -118,19 +119,29 @@ static int decode_one(LatContext *ctx, const DecodeOptions *o, const char *input
     const char *in_name = strcmp(input, "-") ? input : "stdin";
     uint8_t *data;
     size_t size;
-    if (read_whole_file(input, &data, &size, msg, sizeof(msg)) < 0)
+    Ticker *tk = ticker_start("decode", in_name, o->verbose);
+    ticker_stage(tk, "reading");
+    if (read_whole_file(input, &data, &size, msg, sizeof(msg)) < 0) {
+        ticker_stop(tk);
         return cli_fail("decode", "%s", msg);
+    }
+    ticker_stage(tk, "decoding");
     double t0 = cli_now();
     LatImage img;
     int err = lat_decode(ctx, data, size, &img);
     double t1 = cli_now();
     int r = CLI_EXIT_OK;
-    if (err < 0)
+    if (err < 0) {
+        ticker_stop(tk);
         r = cli_fail_lat_file("decode", ctx, in_name, data, size, err);
+    }
     free(data);
     if (r != CLI_EXIT_OK)
         return r;
-    if (image_write_file_guarded(output, input, &img, msg, sizeof(msg)) < 0)
+    ticker_stage(tk, "writing");
+    int wr = image_write_file_guarded(output, input, &img, msg, sizeof(msg));
+    ticker_stop(tk);
+    if (wr < 0)
         r = cli_fail("decode", "%s", msg);
     double t2 = cli_now();
     if (r == CLI_EXIT_OK && o->verbose)

@@ -13,6 +13,7 @@
 #include "lat.h"
 #include "metrics.h"
 #include "output_file.h"
+#include "ticker.h"
 
 static const char usage[] =
     "usage: lat encode IN -o OUT.lat [options]\n"
@@ -181,10 +182,18 @@ static int encode_one(LatContext *ctx, const EncodeOptions *o, const char *input
     char msg[512];
     EncodeReport rep;
     memset(&rep, 0, sizeof(rep));
+    const char *in_name = strcmp(input, "-") ? input : "stdin";
+    Ticker *tk = ticker_start("encode", in_name, o->verbose);
+    ticker_stage(tk, "reading");
     double t0 = cli_now();
     LatImage img;
-    if (image_read_file(input, &img, o->max_pixels, msg, sizeof(msg)) < 0)
+    if (image_read_file(input, &img, o->max_pixels, msg, sizeof(msg)) < 0) {
+        ticker_stop(tk);
         return cli_fail("encode", "%s", msg);
+    }
+    snprintf(msg, sizeof(msg), "encoding %ux%u (%.1f Mpixel)", img.width, img.height,
+             (double)img.width * img.height / 1e6);
+    ticker_stage(tk, msg);
     if (o->strip) {
         free(img.icc);
         free(img.exif);
@@ -196,11 +205,13 @@ static int encode_one(LatContext *ctx, const EncodeOptions *o, const char *input
     int err = lat_encode(ctx, &img, &file, &rep.size);
     rep.read_ms = (t1 - t0) * 1e3;
     rep.encode_ms = (cli_now() - t1) * 1e3;
+    ticker_stage(tk, "writing");
+    int wr = err < 0 ? 0 : output_write_all(output, input, file, rep.size, msg, sizeof(msg));
+    ticker_stop(tk);
     int r = CLI_EXIT_OK;
     if (err < 0)
-        r = cli_fail("encode", "%s: %s", strcmp(input, "-") ? input : "stdin",
-                     cli_lat_error(ctx, err));
-    else if (output_write_all(output, input, file, rep.size, msg, sizeof(msg)) < 0)
+        r = cli_fail("encode", "%s: %s", in_name, cli_lat_error(ctx, err));
+    else if (wr < 0)
         r = cli_fail("encode", "%s", msg);
     if (r == CLI_EXIT_OK) {
         if (o->verbose) {
