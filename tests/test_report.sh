@@ -3,6 +3,8 @@
 #   test_report.sh LAT CHECK_SCREENSHOT TESTVECTORS files
 #     CSV columns and rows, SVG plots, a self-contained index.html (inline
 #     SVG, data: URIs, no external resources), --json, lossless round trips;
+#     WebP, AVIF, JPEG XL and JPEG 2000 rows, curves and BD-rates when their
+#     tools are installed, a note naming the package when one is not;
 #   test_report.sh LAT CHECK_SCREENSHOT TESTVECTORS chromium
 #     renders index.html in headless Chromium and checks the screenshot is a
 #     real page (skipped, exit 77, when chromium is not installed).
@@ -28,7 +30,8 @@ if [ "$mode" = chromium ]; then
 fi
 
 "$lat" bench rd "$vectors" -o "$tmp/out" --quiet --threads 2 --crops 2 \
-    --jpeg-qualities 10:90:20 --qualities 30,70 > "$tmp/summary.txt" 2> "$tmp/stderr.txt" ||
+    --jpeg-qualities 10:90:20 --qualities 30,70 --webp-qualities 30,80 --avif-qualities 30,80 \
+    --jxl-qualities 30,80 --j2k-ratios 16,64 > "$tmp/summary.txt" 2> "$tmp/stderr.txt" ||
     { cat "$tmp/stderr.txt" >&2; fail "lat bench rd exited with $?"; }
 out=$tmp/out
 
@@ -51,6 +54,36 @@ if [ "$mode" = files ]; then
     else
         grep -q 'lat curve skipped' "$tmp/summary.txt" || fail "lat missing without a reason"
     fi
+    # The other codecs: measured when installed, else skipped with a note.
+    for c in webp:cwebp:WebP avif:avifenc:AVIF jxl:cjxl:"JPEG XL" j2k:opj_compress:"JPEG 2000"; do
+        name=${c%%:*}
+        rest=${c#*:}
+        tool=${rest%%:*}
+        label=${rest#*:}
+        if command -v "$tool" >/dev/null 2>&1; then
+            rows=$(grep -c "^kodim[0-9]*-176.png,$name,[qr][0-9]*,[0-9]*,[0-9.]*,[0-9.]*,0\.[0-9]*," \
+                "$out/rd.csv")
+            [ "$rows" -eq 4 ] || fail "expected 4 $name rows in rd.csv, got $rows"
+            grep -q "^$name,[qr][0-9]*,2," "$out/rd_mean.csv" || fail "rd_mean.csv has no $name mean"
+            grep -q "^lat vs $label" "$tmp/summary.txt" || grep -q "lat curve skipped" "$tmp/summary.txt" ||
+                fail "no BD-rate of lat against $name in the summary"
+            grep -q "$label" "$out/rd_psnr.svg" || fail "no $name curve in rd_psnr.svg"
+            grep -q "$label" "$out/index.html" || fail "no $name in index.html"
+        else
+            grep -q "^note: $name curve skipped: $tool not found (Debian: apt-get install " \
+                "$tmp/summary.txt" || fail "$name missing without a note"
+            echo "$tool not installed: $name checked as skipped"
+        fi
+    done
+    # Without the tools on PATH every external codec is skipped with a note.
+    env PATH=/nonexistent "$lat" bench rd "$vectors" -o "$tmp/out3" --quiet --crops 0 \
+        --codecs jpeg,webp,j2k --jpeg-qualities 50 > "$tmp/s3.txt" 2>&1 ||
+        fail "bench rd without the tools failed: $(cat "$tmp/s3.txt")"
+    grep -q "^note: webp curve skipped: cwebp not found (Debian: apt-get install webp)" "$tmp/s3.txt" ||
+        fail "no note for a missing cwebp: $(cat "$tmp/s3.txt")"
+    grep -q "^note: j2k curve skipped: opj_compress not found" "$tmp/s3.txt" ||
+        fail "no note for a missing opj_compress"
+    grep -q ",avif," "$tmp/out3/rd.csv" && fail "--codecs did not leave out avif"
     html=$out/index.html
     grep -q '<svg' "$html" || fail "no inline SVG in index.html"
     [ "$(grep -o 'data:image/png;base64,' "$html" | wc -l)" -ge 4 ] || fail "too few embedded crops"

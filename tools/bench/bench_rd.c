@@ -1,6 +1,7 @@
 /* `lat bench rd DIR... [-o OUTDIR]`: every image is encoded and decoded by
- * lat at each --qualities value and by libjpeg-turbo at each
- * --jpeg-qualities value; bpp counts whole files. Outputs: rd.csv (per
+ * lat at each --qualities value, by libjpeg-turbo at each --jpeg-qualities
+ * value and by each installed external codec (WebP, AVIF, JPEG XL, JPEG
+ * 2000: external_codecs.h) at its settings; bpp counts whole files. Outputs: rd.csv (per
  * image), rd_mean.csv (dataset means), RD plots (SVG, PNG via gnuplot),
  * index.html, and a summary on stdout (--json: one JSON object).
  *
@@ -10,11 +11,13 @@
  * never use more than --threads cores. Timings are wall clock per call. */
 #include "bench_rd.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "bdrate.h"
 #include "bench.h"
@@ -33,9 +36,27 @@
 
 const double rd_target_bpp[RD_TARGET_COUNT] = {0.25, 0.5, 1.0};
 
-static const char *const kCodecName[RD_CODECS] = {"lat", "jpeg"};
+const char *rd_codec_name(int codec)
+{
+    return codec == RD_LAT ? "lat" : codec == RD_JPEG ? "jpeg" : ext_codec_name(codec - RD_EXT);
+}
+
+const char *rd_codec_label(const RdRun *run, int codec)
+{
+    if (codec == RD_LAT)
+        return "lat";
+    if (codec == RD_JPEG)
+        return run->jpeg_444 ? "JPEG 4:4:4" : "JPEG 4:2:0";
+    return ext_codec_label(codec - RD_EXT);
+}
+
+char rd_setting_prefix(int codec)
+{
+    return codec >= RD_EXT ? ext_setting_prefix(codec - RD_EXT) : 'q';
+}
 #define CROP_SIZE 256
 #define MAX_SETTINGS 64
+#define MAX_RATIO 1000   /* largest JPEG 2000 compression ratio of a sweep */
 
 typedef struct RdOptions {
     const char *outdir;
@@ -56,18 +77,31 @@ typedef struct RdState {
     atomic_int model_id_claimed;  /* the first worker to encode records run.lat_model_id */
     atomic_int failures;      /* encode/decode errors other than a missing model */
     BenchProgress *progress;
+    char (*ext_dirs)[4096];   /* [workers]: each worker's scratch folder for external codecs */
 } RdState;
+
+static void remove_ext_dirs(RdState *st);
 
 static void usage(FILE *f)
 {
     fprintf(f,
         "usage: lat bench rd DIR|FILE... [options]\n"
-        "  Rate-distortion sweep of lat against JPEG (libjpeg-turbo) on every image.\n"
+        "  Rate-distortion sweep of lat against JPEG (libjpeg-turbo) and the other\n"
+        "  codecs installed (WebP, AVIF, JPEG XL, JPEG 2000) on every image.\n"
         "  -o OUTDIR              output folder (default: lat-bench-rd)\n"
         "  -q, --qualities LIST   lat qualities (default 0:100:10, the whole range)\n"
         "  --jpeg-qualities LIST  JPEG qualities (default 5:95:5)\n"
         "                         LIST: comma-separated values and START:END:STEP ranges\n"
         "  --jpeg-444             JPEG without chroma subsampling (default 4:2:0)\n"
+        "  --codecs LIST          codecs to run, of lat,jpeg,webp,avif,jxl,j2k (default: all;\n"
+        "                         webp, avif, jxl and j2k need cwebp/dwebp, avifenc/avifdec,\n"
+        "                         cjxl/djxl, opj_compress/opj_decompress and are skipped\n"
+        "                         with a note when missing)\n"
+        "  --webp-qualities LIST  cwebp -m 6 -q values (default 5:95:10)\n"
+        "  --avif-qualities LIST  avifenc -s 4 qualities, quantizer 63*(100-q)/100 (5:95:10)\n"
+        "  --jxl-qualities LIST   cjxl -e 7 -q values (default 5:95:10)\n"
+        "  --j2k-ratios LIST      opj_compress -I -r compression ratios\n"
+        "                         (default 8,12,16,24,32,48,64,96,128,192)\n"
         "  --no-lat               JPEG only (e.g. for tools/check_jpeg_reference.sh)\n"
         "  --model PATH           lat model file (default: the installed model)\n"
         "  --threads N            cores to use (default: all)\n"
@@ -77,8 +111,9 @@ static void usage(FILE *f)
         "Writes OUTDIR/rd.csv, rd_mean.csv, rd_psnr.{svg,png}, rd_msssim.{svg,png}, index.html.\n");
 }
 
-/* "5,10,20:40:10" -> 5 10 20 30 40. Returns the count, or -1. */
-static int parse_quality_list(const char *s, int *out, int max)
+/* "5,10,20:40:10" -> 5 10 20 30 40, each value 0..vmax. Returns the count,
+ * or -1. */
+static int parse_setting_list(const char *s, int *out, int max, int vmax)
 {
     int n = 0;
     while (*s) {
@@ -97,7 +132,7 @@ static int parse_quality_list(const char *s, int *out, int max)
                 return -1;
         }
         for (long q = a; q <= b; q += step) {
-            if (q < 0 || q > 100 || n == max)
+            if (q < 0 || q > vmax || n == max)
                 return -1;
             out[n++] = (int)q;
         }
@@ -227,6 +262,14 @@ static void measure(RdState *st, int codec, int si, int worker, const LatImage *
             }
             snprintf(err, sizeof err, "%s", lat_strerror(e));
         }
+    } else if (codec >= RD_EXT) {
+        double enc = 0, decs = 0;
+        t0 = 0;
+        if (ext_codec_run(codec - RD_EXT, st->ext_dirs[worker], q, &size, dec, &enc, &decs, err,
+                          sizeof err) < 0 && !err[0])
+            snprintf(err, sizeof err, "failed");
+        t1 = enc;
+        t2 = enc + decs;
     } else {
         JpegOptions jo = {.quality = q, .chroma_444 = st->run.jpeg_444, .optimize = 1};
         t0 = bench_now();
@@ -244,8 +287,8 @@ static void measure(RdState *st, int codec, int si, int worker, const LatImage *
     if (err[0]) {
         lat_image_free(dec);
         atomic_fetch_add(&st->failures, 1);
-        bench_progress_note(st->progress, "error: %s %s q%d: %s\n", im->name, kCodecName[codec],
-                            q, err);
+        bench_progress_note(st->progress, "error: %s %s %c%d: %s\n", im->name,
+                            rd_codec_name(codec), rd_setting_prefix(codec), q, err);
         return;
     }
     size_t npx = (size_t)img->width * img->height;
@@ -262,7 +305,11 @@ static void rd_job(void *vctx, int job, int worker)
 {
     RdState *st = vctx;
     RdImage *im = &st->run.images[job];
-    int units = st->run.nsettings[RD_LAT] + st->run.nsettings[RD_JPEG];
+    int units = 0, ext_units = 0;
+    for (int codec = 0; codec < RD_CODECS; codec++) {
+        units += st->run.nsettings[codec];
+        ext_units += codec >= RD_EXT ? st->run.nsettings[codec] : 0;
+    }
     LatImage img;
     char err[256];
     if (image_read_file(im->path, &img, 0, err, sizeof err) < 0) {
@@ -289,9 +336,16 @@ static void rd_job(void *vctx, int job, int worker)
         choose_crop(&img, im->crop);
         im->crop->original = copy_crop(im->crop, img.pixels, img.width);
     }
+    int ext_ready = 1;
+    if (ext_units && ext_codec_prepare(st->ext_dirs[worker], &img, err, sizeof err) < 0) {
+        atomic_fetch_add(&st->failures, 1);
+        bench_progress_note(st->progress, "error: %s: %s\n", im->name, err);
+        ext_ready = 0;
+    }
     for (int codec = 0; codec < RD_CODECS; codec++) {
         for (int si = 0; si < st->run.nsettings[codec]; si++) {
-            if (codec == RD_LAT && atomic_load(&st->lat_disabled)) {
+            if ((codec == RD_LAT && atomic_load(&st->lat_disabled)) ||
+                (codec >= RD_EXT && !ext_ready)) {
                 bench_progress_add(st->progress, 1);
                 continue;
             }
@@ -345,17 +399,21 @@ static void compute_means(RdRun *run)
 
 static void compute_summary(RdRun *run)
 {
-    const RdCurve *l = &run->mean[RD_LAT], *j = &run->mean[RD_JPEG];
+    const RdCurve *l = &run->mean[RD_LAT];
     for (int codec = 0; codec < RD_CODECS; codec++)
         for (int t = 0; t < RD_TARGET_COUNT; t++)
             run->psnr_at[codec][t] = rd_quality_at_rate(run->mean[codec].bpp,
                                                         run->mean[codec].psnr,
                                                         run->mean[codec].n, rd_target_bpp[t]);
-    run->bd_rate_psnr = bd_rate(j->bpp, j->psnr, j->n, l->bpp, l->psnr, l->n, BD_FIT_PCHIP);
-    run->bd_rate_psnr_cubic = bd_rate(j->bpp, j->psnr, j->n, l->bpp, l->psnr, l->n, BD_FIT_CUBIC);
-    run->bd_psnr = bd_quality(j->bpp, j->psnr, j->n, l->bpp, l->psnr, l->n, BD_FIT_PCHIP);
-    run->bd_rate_msssim = bd_rate(j->bpp, j->msssim_db, j->n, l->bpp, l->msssim_db, l->n,
+    for (int codec = RD_JPEG; codec < RD_CODECS; codec++) {
+        const RdCurve *r = &run->mean[codec];
+        RdBd *bd = &run->bd[codec];
+        bd->rate_psnr = bd_rate(r->bpp, r->psnr, r->n, l->bpp, l->psnr, l->n, BD_FIT_PCHIP);
+        bd->rate_psnr_cubic = bd_rate(r->bpp, r->psnr, r->n, l->bpp, l->psnr, l->n, BD_FIT_CUBIC);
+        bd->psnr = bd_quality(r->bpp, r->psnr, r->n, l->bpp, l->psnr, l->n, BD_FIT_PCHIP);
+        bd->rate_msssim = bd_rate(r->bpp, r->msssim_db, r->n, l->bpp, l->msssim_db, l->n,
                                   BD_FIT_PCHIP);
+    }
     /* Plots show up to 2 bpp, or further when lat goes there: the
      * interesting range; the CSVs keep every point. */
     double xmax = 2.0, data_max = 0;
@@ -393,8 +451,9 @@ static void csv_per_image(const RdRun *run, TextBuf *b)
                 const RdMeasure *m = &im->m[codec][si];
                 if (!m->ok)
                     continue;
-                textbuf_printf(b, "%s,%s,q%d,%zu,%.6f,%.4f,%.6f,%.6f,%.6f\n", im->name,
-                               kCodecName[codec], run->settings[codec][si], m->bytes, m->bpp,
+                textbuf_printf(b, "%s,%s,%c%d,%zu,%.6f,%.4f,%.6f,%.6f,%.6f\n", im->name,
+                               rd_codec_name(codec), rd_setting_prefix(codec),
+                               run->settings[codec][si], m->bytes, m->bpp,
                                m->psnr, m->msssim, m->enc_s, m->dec_s);
             }
         }
@@ -407,8 +466,8 @@ static void csv_means(const RdRun *run, TextBuf *b)
     for (int codec = 0; codec < RD_CODECS; codec++) {
         const RdCurve *c = &run->mean[codec];
         for (int k = 0; k < c->n; k++)
-            textbuf_printf(b, "%s,q%d,%d,%.6f,%.4f,%.6f,%.4f,%.6f,%.6f\n", kCodecName[codec],
-                           c->setting[k], c->count[k], c->bpp[k], c->psnr[k], c->msssim[k],
+            textbuf_printf(b, "%s,%c%d,%d,%.6f,%.4f,%.6f,%.4f,%.6f,%.6f\n", rd_codec_name(codec),
+                           rd_setting_prefix(codec), c->setting[k], c->count[k], c->bpp[k], c->psnr[k], c->msssim[k],
                            c->msssim_db[k], c->enc_s[k], c->dec_s[k]);
     }
 }
@@ -422,18 +481,19 @@ static Plot make_plot(const RdRun *run, int msssim)
     p.ylabel = msssim ? "MS-SSIM (dB) = -10 log10(1 - MS-SSIM)" : "PSNR (dB)";
     p.xmin = 0;
     p.xmax = run->plot_xmax;
-    static const char *const kColor[RD_CODECS] = {"#d62728", "#1f77b4"};
+    static const char *const kColor[RD_CODECS] = {"#d62728", "#1f77b4", "#2ca02c", "#9467bd",
+                                                  "#ff7f0e", "#8c564b"};
     for (int codec = 0; codec < RD_CODECS; codec++) {
         const RdCurve *c = &run->mean[codec];
         if (c->n == 0)
             continue;
         PlotSeries *s = &p.series[p.nseries++];
-        s->label = codec == RD_LAT ? "lat" : run->jpeg_444 ? "JPEG 4:4:4" : "JPEG 4:2:0";
+        s->label = rd_codec_label(run, codec);
         s->x = c->bpp;
         s->y = msssim ? c->msssim_db : c->psnr;
         s->n = c->n;
         s->color = kColor[codec];
-        s->marker = codec == RD_LAT ? 0 : 1;
+        s->marker = codec == RD_LAT ? 0 : 1 + (codec - 1) % 2;
     }
     return p;
 }
@@ -456,27 +516,45 @@ static void json_summary(const RdRun *run, const char *outdir, TextBuf *b)
     textbuf_append_json(b, run->lat_reason);
     textbuf_append(b, ",\"lat_model_id\":");
     textbuf_append_json(b, run->lat_model_id);
+    /* The top-level BD fields are against JPEG, as before other codecs. */
+    const RdBd *bj = &run->bd[RD_JPEG];
     textbuf_append(b, ",\"bd_rate_psnr_pct\":");
-    textbuf_append_json_number(b, run->bd_rate_psnr, "%.4f");
+    textbuf_append_json_number(b, bj->rate_psnr, "%.4f");
     textbuf_append(b, ",\"bd_rate_psnr_cubic_pct\":");
-    textbuf_append_json_number(b, run->bd_rate_psnr_cubic, "%.4f");
+    textbuf_append_json_number(b, bj->rate_psnr_cubic, "%.4f");
     textbuf_append(b, ",\"bd_psnr_db\":");
-    textbuf_append_json_number(b, run->bd_psnr, "%.4f");
+    textbuf_append_json_number(b, bj->psnr, "%.4f");
     textbuf_append(b, ",\"bd_rate_msssim_pct\":");
-    textbuf_append_json_number(b, run->bd_rate_msssim, "%.4f");
+    textbuf_append_json_number(b, bj->rate_msssim, "%.4f");
     textbuf_append(b, ",\"codecs\":{");
     for (int codec = 0; codec < RD_CODECS; codec++) {
         const RdCurve *c = &run->mean[codec];
-        textbuf_printf(b, "%s\"%s\":{\"psnr_at_bpp\":{", codec ? "," : "", kCodecName[codec]);
+        textbuf_printf(b, "%s\"%s\":{", codec ? "," : "", rd_codec_name(codec));
+        if (run->skip_note[codec][0]) {
+            textbuf_append(b, "\"skipped\":");
+            textbuf_append_json(b, run->skip_note[codec]);
+            textbuf_append(b, ",");
+        }
+        if (codec != RD_LAT) {
+            const RdBd *bd = &run->bd[codec];
+            textbuf_append(b, "\"lat_bd_rate_psnr_pct\":");
+            textbuf_append_json_number(b, bd->rate_psnr, "%.4f");
+            textbuf_append(b, ",\"lat_bd_psnr_db\":");
+            textbuf_append_json_number(b, bd->psnr, "%.4f");
+            textbuf_append(b, ",\"lat_bd_rate_msssim_pct\":");
+            textbuf_append_json_number(b, bd->rate_msssim, "%.4f");
+            textbuf_append(b, ",");
+        }
+        textbuf_append(b, "\"psnr_at_bpp\":{");
         for (int t = 0; t < RD_TARGET_COUNT; t++) {
             textbuf_printf(b, "%s\"%g\":", t ? "," : "", rd_target_bpp[t]);
             textbuf_append_json_number(b, run->psnr_at[codec][t], "%.4f");
         }
         textbuf_append(b, "},\"curve\":[");
         for (int k = 0; k < c->n; k++)
-            textbuf_printf(b, "%s{\"setting\":\"q%d\",\"images\":%d,\"bpp\":%.6f,\"psnr\":%.4f,"
+            textbuf_printf(b, "%s{\"setting\":\"%c%d\",\"images\":%d,\"bpp\":%.6f,\"psnr\":%.4f,"
                               "\"msssim\":%.6f,\"enc_s\":%.6f,\"dec_s\":%.6f}",
-                           k ? "," : "", c->setting[k], c->count[k], c->bpp[k], c->psnr[k],
+                           k ? "," : "", rd_setting_prefix(codec), c->setting[k], c->count[k], c->bpp[k], c->psnr[k],
                            c->msssim[k], c->enc_s[k], c->dec_s[k]);
         textbuf_append(b, "]}");
     }
@@ -508,7 +586,8 @@ static void print_summary(const RdRun *run, const char *outdir, const char *png_
     for (int codec = RD_CODECS - 1; codec >= 0; codec--) {
         const RdCurve *c = &run->mean[codec];
         for (int k = 0; k < c->n; k++)
-            printf("%-6s q%-6d %8.4f %9.3f %9.5f %9.1f %9.1f\n", kCodecName[codec], c->setting[k],
+            printf("%-6s %c%-6d %8.4f %9.3f %9.5f %9.1f %9.1f\n", rd_codec_name(codec),
+                   rd_setting_prefix(codec), c->setting[k],
                    c->bpp[k], c->psnr[k], c->msssim[k], c->enc_s[k] * 1e3, c->dec_s[k] * 1e3);
     }
     printf("\n%-14s", "PSNR dB at");
@@ -516,7 +595,9 @@ static void print_summary(const RdRun *run, const char *outdir, const char *png_
         printf("  %4.2f bpp", rd_target_bpp[t]);
     printf("\n");
     for (int codec = RD_CODECS - 1; codec >= 0; codec--) {
-        printf("%-14s", kCodecName[codec]);
+        if (run->mean[codec].n == 0)
+            continue;
+        printf("%-14s", rd_codec_name(codec));
         for (int t = 0; t < RD_TARGET_COUNT; t++)
             print_dash_or(stdout, run->psnr_at[codec][t], "  %8.2f", 10);
         printf("\n");
@@ -525,16 +606,24 @@ static void print_summary(const RdRun *run, const char *outdir, const char *png_
     if (!run->lat_available) {
         printf("lat: %s\n", run->lat_reason);
     } else {
-        printf("lat vs JPEG: BD-rate ");
-        print_dash_or(stdout, run->bd_rate_psnr, "%+.2f%%", 1);
-        printf(" (PSNR, piecewise cubic; cubic polynomial: ");
-        print_dash_or(stdout, run->bd_rate_psnr_cubic, "%+.2f%%", 1);
-        printf("), BD-PSNR ");
-        print_dash_or(stdout, run->bd_psnr, "%+.3f dB", 1);
-        printf(", BD-rate ");
-        print_dash_or(stdout, run->bd_rate_msssim, "%+.2f%%", 1);
-        printf(" (MS-SSIM dB)\n");
+        for (int codec = RD_JPEG; codec < RD_CODECS; codec++) {
+            const RdBd *bd = &run->bd[codec];
+            if (run->mean[codec].n == 0)
+                continue;
+            printf("lat vs %s: BD-rate ", rd_codec_label(run, codec));
+            print_dash_or(stdout, bd->rate_psnr, "%+.2f%%", 1);
+            printf(" (PSNR, piecewise cubic; cubic polynomial: ");
+            print_dash_or(stdout, bd->rate_psnr_cubic, "%+.2f%%", 1);
+            printf("), BD-PSNR ");
+            print_dash_or(stdout, bd->psnr, "%+.3f dB", 1);
+            printf(", BD-rate ");
+            print_dash_or(stdout, bd->rate_msssim, "%+.2f%%", 1);
+            printf(" (MS-SSIM dB)\n");
+        }
     }
+    for (int codec = RD_EXT; codec < RD_CODECS; codec++)
+        if (run->skip_note[codec][0])
+            printf("note: %s\n", run->skip_note[codec]);
     printf("(negative BD-rate: lat needs fewer bits; '-': outside the measured range)\n");
     printf("wrote %s/{rd.csv,rd_mean.csv,rd_psnr.svg,rd_msssim.svg,%sindex.html}\n", outdir,
            png_note ? "" : "rd_psnr.png,rd_msssim.png,");
@@ -565,6 +654,80 @@ static void free_run(RdState *st)
         for (int i = 0; i < st->workers * run->nsettings[RD_LAT]; i++)
             lat_close(&st->contexts[i]);
     free(st->contexts);
+    remove_ext_dirs(st);
+}
+
+/* --codecs "lat,webp": enabled[codec] for each. Returns 0 or -1. */
+static int parse_codec_list(const char *s, int enabled[RD_CODECS])
+{
+    for (int codec = 0; codec < RD_CODECS; codec++)
+        enabled[codec] = 0;
+    while (*s) {
+        size_t n = strcspn(s, ",");
+        int found = -1;
+        for (int codec = 0; codec < RD_CODECS; codec++)
+            if (strlen(rd_codec_name(codec)) == n && strncmp(s, rd_codec_name(codec), n) == 0)
+                found = codec;
+        if (found < 0)
+            return -1;
+        enabled[found] = 1;
+        s += n + (s[n] == ',');
+    }
+    return 0;
+}
+
+/* The external codec whose settings option a is ("--webp-qualities",
+ * "--j2k-ratios"), or -1. */
+static int ext_settings_option(const char *a)
+{
+    for (int k = 0; k < EXT_CODECS; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "--%s-%s", ext_codec_name(k),
+                 ext_setting_prefix(k) == 'r' ? "ratios" : "qualities");
+        if (strcmp(a, name) == 0)
+            return k;
+    }
+    return -1;
+}
+
+/* One scratch folder per worker for the external codecs' files. */
+static int make_ext_dirs(RdState *st, char *err, size_t errlen)
+{
+    st->ext_dirs = calloc((size_t)st->workers, sizeof *st->ext_dirs);
+    if (!st->ext_dirs) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    const char *tmp = getenv("TMPDIR");
+    for (int w = 0; w < st->workers; w++) {
+        snprintf(st->ext_dirs[w], sizeof st->ext_dirs[w], "%s/lat-bench-rd.XXXXXX",
+                 tmp && *tmp ? tmp : "/tmp");
+        if (!mkdtemp(st->ext_dirs[w])) {
+            snprintf(err, errlen, "cannot make a scratch folder in %s: %s",
+                     tmp && *tmp ? tmp : "/tmp", strerror(errno));
+            st->ext_dirs[w][0] = '\0';
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void remove_ext_dirs(RdState *st)
+{
+    static const char *const kFiles[] = {"in.png", "in.ppm", "out.webp", "out.avif", "out.jxl",
+                                         "out.j2k", "dec.png", "dec.ppm"};
+    for (int w = 0; st->ext_dirs && w < st->workers; w++) {
+        if (!st->ext_dirs[w][0])
+            continue;
+        for (size_t f = 0; f < sizeof kFiles / sizeof kFiles[0]; f++) {
+            char path[4200];
+            snprintf(path, sizeof path, "%s/%s", st->ext_dirs[w], kFiles[f]);
+            unlink(path);
+        }
+        rmdir(st->ext_dirs[w]);
+    }
+    free(st->ext_dirs);
+    st->ext_dirs = NULL;
 }
 
 static int write_outputs(RdState *st, const char **png_note, char *png_err, size_t png_errlen,
@@ -619,8 +782,17 @@ int bench_rd(int argc, char **argv)
     RdRun *run = &st.run;
     st.opt.outdir = "lat-bench-rd";
     st.opt.crops = 3;
-    run->nsettings[RD_LAT] = parse_quality_list("0:100:10", run->settings[RD_LAT], MAX_SETTINGS);
-    run->nsettings[RD_JPEG] = parse_quality_list("5:95:5", run->settings[RD_JPEG], MAX_SETTINGS);
+    run->nsettings[RD_LAT] = parse_setting_list("0:100:10", run->settings[RD_LAT], MAX_SETTINGS,
+                                                100);
+    run->nsettings[RD_JPEG] = parse_setting_list("5:95:5", run->settings[RD_JPEG], MAX_SETTINGS,
+                                                 100);
+    for (int k = 0; k < EXT_CODECS; k++)
+        run->nsettings[RD_EXT + k] = parse_setting_list(ext_default_settings(k),
+                                                        run->settings[RD_EXT + k], MAX_SETTINGS,
+                                                        MAX_RATIO);
+    int enabled[RD_CODECS];
+    for (int codec = 0; codec < RD_CODECS; codec++)
+        enabled[codec] = 1;
     char **args = calloc((size_t)argc + 1, sizeof(char *));
     if (!args)
         return 1;
@@ -638,13 +810,33 @@ int bench_rd(int argc, char **argv)
         } else if ((strcmp(a, "-q") == 0 || strcmp(a, "--qualities") == 0 ||
                     strcmp(a, "--jpeg-qualities") == 0) && has_value) {
             int codec = strcmp(a, "--jpeg-qualities") == 0 ? RD_JPEG : RD_LAT;
-            int n = parse_quality_list(argv[++i], run->settings[codec], MAX_SETTINGS);
+            int n = parse_setting_list(argv[++i], run->settings[codec], MAX_SETTINGS, 100);
             for (int k = 0; k < n && codec == RD_JPEG; k++)
                 if (run->settings[codec][k] < 1)
                     n = -1; /* libjpeg's scale starts at 1 */
             if (n <= 0) {
                 fprintf(stderr, "lat bench rd: bad quality list '%s' (values %s..100, at most %d)\n",
                         argv[i], codec == RD_JPEG ? "1" : "0", MAX_SETTINGS);
+                free(args);
+                return 2;
+            }
+            run->nsettings[codec] = n;
+        } else if (strcmp(a, "--codecs") == 0 && has_value) {
+            if (parse_codec_list(argv[++i], enabled) < 0) {
+                fprintf(stderr, "lat bench rd: bad codec list '%s' (names: lat, jpeg, webp, "
+                        "avif, jxl, j2k)\n", argv[i]);
+                free(args);
+                return 2;
+            }
+        } else if (ext_settings_option(a) >= 0 && has_value) {
+            int codec = RD_EXT + ext_settings_option(a);
+            int n = parse_setting_list(argv[++i], run->settings[codec], MAX_SETTINGS,
+                                       rd_setting_prefix(codec) == 'r' ? MAX_RATIO : 100);
+            for (int k = 0; k < n && rd_setting_prefix(codec) == 'r'; k++)
+                if (run->settings[codec][k] < 1)
+                    n = -1;
+            if (n <= 0) {
+                fprintf(stderr, "lat bench rd: bad list for %s: '%s'\n", a, argv[i]);
                 free(args);
                 return 2;
             }
@@ -687,10 +879,22 @@ int bench_rd(int argc, char **argv)
     run->inputs = args;
     run->ninputs = nargs;
     run->model_path = st.opt.model_path;
-    if (no_lat) {
+    if (no_lat || !enabled[RD_LAT]) {
         run->nsettings[RD_LAT] = 0;
         atomic_store(&st.lat_disabled, 1);
-        snprintf(run->lat_reason, sizeof run->lat_reason, "lat curve skipped (--no-lat)");
+        snprintf(run->lat_reason, sizeof run->lat_reason, "lat curve skipped (%s)",
+                 no_lat ? "--no-lat" : "--codecs");
+    }
+    if (!enabled[RD_JPEG])
+        run->nsettings[RD_JPEG] = 0;
+    int ext_settings = 0;
+    for (int k = 0; k < EXT_CODECS; k++) {
+        int codec = RD_EXT + k;
+        if (!enabled[codec])
+            run->nsettings[codec] = 0;
+        else if (!ext_codec_available(k, run->skip_note[codec], sizeof run->skip_note[codec]))
+            run->nsettings[codec] = 0;
+        ext_settings += run->nsettings[codec];
     }
 
     char err[512];
@@ -716,6 +920,12 @@ int bench_rd(int argc, char **argv)
     st.contexts = calloc((size_t)st.workers * (size_t)(run->nsettings[RD_LAT] + 1),
                          sizeof(LatContext *));
     int oom = !run->images || !st.contexts;
+    if (!oom && ext_settings && make_ext_dirs(&st, err, sizeof err) < 0) {
+        fprintf(stderr, "lat bench rd: %s\n", err);
+        free_run(&st);
+        free(args);
+        return 1;
+    }
     for (int i = 0; i < npaths && !oom; i++) {
         RdImage *im = &run->images[i];
         im->path = paths[i];
@@ -746,7 +956,9 @@ int bench_rd(int argc, char **argv)
     }
 
     double start = bench_now();
-    int64_t units = (int64_t)npaths * (run->nsettings[RD_LAT] + run->nsettings[RD_JPEG]);
+    int64_t units = 0;
+    for (int codec = 0; codec < RD_CODECS; codec++)
+        units += (int64_t)npaths * run->nsettings[codec];
     st.progress = bench_progress_start("rd", units, !st.opt.quiet);
     bench_parallel(npaths, st.workers, rd_job, &st);
     bench_progress_finish(st.progress);

@@ -1,11 +1,15 @@
-/* `lat bench rd`: rate-distortion sweep of lat against JPEG (libjpeg-turbo).
- * The results of a run, shared with the HTML report (bench_report.c). */
+/* `lat bench rd`: rate-distortion sweep of lat against JPEG (libjpeg-turbo)
+ * and, when their tools are installed, WebP, AVIF, JPEG XL and JPEG 2000
+ * (external_codecs.h). The results of a run, shared with the HTML report
+ * (bench_report.c). */
 #ifndef LAT_TOOLS_BENCH_RD_H
 #define LAT_TOOLS_BENCH_RD_H
 #include <stddef.h>
 #include <stdint.h>
+#include "external_codecs.h"
 
-enum { RD_LAT = 0, RD_JPEG = 1, RD_CODECS = 2 };
+/* Codec indices: lat, JPEG, then the external codecs (RD_EXT + ExtCodec). */
+enum { RD_LAT = 0, RD_JPEG = 1, RD_EXT = 2, RD_CODECS = RD_EXT + EXT_CODECS };
 #define RD_TARGET_COUNT 3   /* PSNR is interpolated at these bpp: */
 extern const double rd_target_bpp[RD_TARGET_COUNT]; /* 0.25, 0.5, 1.0 */
 
@@ -46,20 +50,27 @@ typedef struct RdCurve {
     int setting[64];               /* quality value */
 } RdCurve;
 
+/* Bjøntegaard deltas of lat against one reference codec; NAN when the
+ * curves do not overlap or one is missing. */
+typedef struct RdBd {
+    double rate_psnr;              /* %, PCHIP fit (the headline number) */
+    double rate_psnr_cubic;        /* %, classic cubic polynomial fit */
+    double psnr;                   /* BD-PSNR, dB */
+    double rate_msssim;            /* %, on MS-SSIM in dB */
+} RdBd;
+
 typedef struct RdRun {
     int nimages;
     RdImage *images;
     int nsettings[RD_CODECS];
-    int settings[RD_CODECS][64];   /* quality values, as given */
+    int settings[RD_CODECS][64];   /* quality values (JPEG 2000: compression ratios) */
     int jpeg_444;
     int lat_available;             /* 0: lat skipped, lat_reason says why */
     char lat_reason[256];
     RdCurve mean[RD_CODECS];
     double psnr_at[RD_CODECS][RD_TARGET_COUNT]; /* NAN outside a curve's range */
-    double bd_rate_psnr;           /* %, PCHIP fit (the headline number) */
-    double bd_rate_psnr_cubic;     /* %, classic cubic polynomial fit */
-    double bd_psnr;                /* dB */
-    double bd_rate_msssim;         /* %, on MS-SSIM in dB */
+    RdBd bd[RD_CODECS];            /* lat against each other codec (bd[RD_LAT] unused) */
+    char skip_note[RD_CODECS][160];/* why an external codec has no curve, "" if it has one */
     double elapsed_s;
     int threads;
     double plot_xmax;              /* bpp range shown by the plots */
@@ -69,4 +80,10 @@ typedef struct RdRun {
     int ninputs;
 } RdRun;
 
+/* "lat", "jpeg", "webp", "avif", "jxl", "j2k": rd.csv's codec column. */
+const char *rd_codec_name(int codec);
+/* The name in plots and the report: "lat", "JPEG 4:2:0", "WebP (cwebp -m 6)"... */
+const char *rd_codec_label(const RdRun *run, int codec);
+/* 'q' for a quality, 'r' for a JPEG 2000 compression ratio. */
+char rd_setting_prefix(int codec);
 #endif

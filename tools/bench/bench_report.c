@@ -98,38 +98,64 @@ static void summary_tables(const RdRun *run, TextBuf *o)
     if (!run->lat_available) {
         textbuf_append(o, "<p class=\"warn\"><b>lat not measured:</b> ");
         textbuf_append_xml(o, run->lat_reason);
-        textbuf_append(o, "<br>Only the JPEG curve is shown.</p>\n");
+        textbuf_append(o, "</p>\n");
     }
+    for (int codec = RD_EXT; codec < RD_CODECS; codec++)
+        if (run->skip_note[codec][0]) {
+            textbuf_append(o, "<p class=\"warn\">");
+            textbuf_append_xml(o, run->skip_note[codec]);
+            textbuf_append(o, "</p>\n");
+        }
     textbuf_append(o, "<table class=\"num\"><thead><tr><th>PSNR (dB) at</th>");
     for (int t = 0; t < RD_TARGET_COUNT; t++)
         textbuf_printf(o, "<th>%.2f bpp</th>", rd_target_bpp[t]);
     textbuf_append(o, "</tr></thead><tbody>\n");
-    for (int codec = RD_JPEG; codec >= RD_LAT; codec--) {
-        textbuf_printf(o, "<tr><td>%s</td>", codec == RD_LAT ? "lat"
-                                             : run->jpeg_444 ? "JPEG 4:4:4" : "JPEG 4:2:0");
+    for (int codec = RD_CODECS - 1; codec >= RD_LAT; codec--) {
+        if (run->mean[codec].n == 0)
+            continue;
+        textbuf_append(o, "<tr><td>");
+        textbuf_append_xml(o, rd_codec_label(run, codec));
+        textbuf_append(o, "</td>");
         for (int t = 0; t < RD_TARGET_COUNT; t++) {
             fmt_or_dash(v, sizeof v, run->psnr_at[codec][t], "%.2f");
             textbuf_printf(o, "<td>%s</td>", v);
         }
         textbuf_append(o, "</tr>\n");
     }
+    /* One column per reference codec that has a curve. */
     textbuf_append(o, "</tbody></table>\n<p></p>\n<table class=\"num\"><thead><tr>"
-                      "<th>lat vs JPEG (Bj&oslash;ntegaard)</th><th>value</th></tr></thead><tbody>\n");
-    struct { const char *name; double value; const char *fmt; int rate; } rows[] = {
-        {"BD-rate, PSNR (piecewise cubic)", run->bd_rate_psnr, "%+.2f %%", 1},
-        {"BD-rate, PSNR (cubic polynomial)", run->bd_rate_psnr_cubic, "%+.2f %%", 1},
-        {"BD-PSNR", run->bd_psnr, "%+.3f dB", 0},
-        {"BD-rate, MS-SSIM (dB)", run->bd_rate_msssim, "%+.2f %%", 1},
+                      "<th>lat vs (Bj&oslash;ntegaard)</th>");
+    for (int codec = RD_JPEG; codec < RD_CODECS; codec++)
+        if (run->mean[codec].n > 0) {
+            textbuf_append(o, "<th>");
+            textbuf_append_xml(o, rd_codec_label(run, codec));
+            textbuf_append(o, "</th>");
+        }
+    textbuf_append(o, "</tr></thead><tbody>\n");
+    static const struct { const char *name; const char *fmt; int rate; } rows[] = {
+        {"BD-rate, PSNR (piecewise cubic)", "%+.2f %%", 1},
+        {"BD-rate, PSNR (cubic polynomial)", "%+.2f %%", 1},
+        {"BD-PSNR", "%+.3f dB", 0},
+        {"BD-rate, MS-SSIM (dB)", "%+.2f %%", 1},
     };
     for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        fmt_or_dash(v, sizeof v, rows[i].value, rows[i].fmt);
-        const char *cls = !isfinite(rows[i].value) ? ""
-                          : (rows[i].value < 0) == (rows[i].rate != 0) ? "good" : "bad";
-        textbuf_printf(o, "<tr><td>%s</td><td class=\"%s\">%s</td></tr>\n", rows[i].name, cls, v);
+        textbuf_printf(o, "<tr><td>%s</td>", rows[i].name);
+        for (int codec = RD_JPEG; codec < RD_CODECS; codec++) {
+            if (run->mean[codec].n == 0)
+                continue;
+            const RdBd *bd = &run->bd[codec];
+            double value = i == 0 ? bd->rate_psnr : i == 1 ? bd->rate_psnr_cubic
+                         : i == 2 ? bd->psnr : bd->rate_msssim;
+            fmt_or_dash(v, sizeof v, value, rows[i].fmt);
+            const char *cls = !isfinite(value) ? ""
+                              : (value < 0) == (rows[i].rate != 0) ? "good" : "bad";
+            textbuf_printf(o, "<td class=\"%s\">%s</td>", cls, v);
+        }
+        textbuf_append(o, "</tr>\n");
     }
     textbuf_append(o, "</tbody></table>\n<p class=\"notes\">Negative BD-rate: lat needs fewer "
-                      "bits than JPEG for the same quality; &ndash; means the curves do not "
-                      "overlap or a curve is missing.</p>\n");
+                      "bits than that codec for the same quality; &ndash; means the curves do "
+                      "not overlap or a curve is missing.</p>\n");
 }
 
 static void mean_table(const RdRun *run, TextBuf *o)
@@ -138,12 +164,13 @@ static void mean_table(const RdRun *run, TextBuf *o)
                       "<th>codec</th><th>setting</th><th>images</th><th>bpp</th><th>PSNR dB</th>"
                       "<th>MS-SSIM</th><th>MS-SSIM dB</th><th>enc ms</th><th>dec ms</th></tr>"
                       "</thead><tbody>\n");
-    for (int codec = RD_JPEG; codec >= RD_LAT; codec--) {
+    for (int codec = RD_CODECS - 1; codec >= RD_LAT; codec--) {
         const RdCurve *c = &run->mean[codec];
         for (int k = 0; k < c->n; k++)
-            textbuf_printf(o, "<tr><td>%s</td><td>q%d</td><td>%d</td><td>%.4f</td><td>%.3f</td>"
+            textbuf_printf(o, "<tr><td>%s</td><td>%c%d</td><td>%d</td><td>%.4f</td><td>%.3f</td>"
                               "<td>%.5f</td><td>%.2f</td><td>%.1f</td><td>%.1f</td></tr>\n",
-                           codec == RD_LAT ? "lat" : "jpeg", c->setting[k], c->count[k],
+                           rd_codec_name(codec), rd_setting_prefix(codec), c->setting[k],
+                           c->count[k],
                            c->bpp[k], c->psnr[k], c->msssim[k], c->msssim_db[k],
                            c->enc_s[k] * 1e3, c->dec_s[k] * 1e3);
     }
@@ -194,9 +221,12 @@ static int crop_section(const RdRun *run, TextBuf *o, char *err, size_t errlen)
                 return -1;
             textbuf_printf(o, "<figcaption><b>original</b> (target %.2f bpp)</figcaption>"
                               "</figure>\n", kTargets[t]);
-            for (int codec = RD_JPEG; codec >= RD_LAT; codec--) {
+            for (int codec = RD_LAT; codec < RD_CODECS; codec++) {
+                if (run->nsettings[codec] == 0 && codec != RD_LAT)
+                    continue;
                 int si = nearest_setting(run, im, codec, kTargets[t]);
-                const char *name = codec == RD_LAT ? "lat" : "JPEG";
+                const char *name = rd_codec_name(codec);
+                const char pre = rd_setting_prefix(codec);
                 textbuf_append(o, "<figure>");
                 if (si < 0) {
                     textbuf_printf(o, "<div class=\"missing\">%s not measured</div>"
@@ -205,11 +235,11 @@ static int crop_section(const RdRun *run, TextBuf *o, char *err, size_t errlen)
                 }
                 const RdMeasure *m = &im->m[codec][si];
                 char alt[64];
-                snprintf(alt, sizeof alt, "%s q%d", name, run->settings[codec][si]);
+                snprintf(alt, sizeof alt, "%s %c%d", name, pre, run->settings[codec][si]);
                 if (append_png_img(o, c->decoded[codec][si], c->w, c->h, alt, err, errlen) < 0)
                     return -1;
-                textbuf_printf(o, "<figcaption><b>%s q%d</b>: %.3f bpp, %.2f dB [%.2f dB]"
-                                  "</figcaption></figure>\n", name, run->settings[codec][si],
+                textbuf_printf(o, "<figcaption><b>%s %c%d</b>: %.3f bpp, %.2f dB [%.2f dB]"
+                                  "</figcaption></figure>\n", name, pre, run->settings[codec][si],
                                m->bpp, m->psnr, crop_psnr(c->original, c->decoded[codec][si], n));
             }
             textbuf_append(o, "</div>\n");
@@ -226,9 +256,9 @@ int bench_report_html(const RdRun *run, const char *psnr_svg, const char *msssim
     for (int i = 0; i < run->nimages; i++)
         measured += !run->images[i].failed;
     textbuf_append(o, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-                      "<title>lat vs JPEG: rate-distortion report</title>\n<style>\n");
+                      "<title>lat: rate-distortion report</title>\n<style>\n");
     textbuf_append(o, kStyle);
-    textbuf_append(o, "</style></head><body>\n<h1>lat vs JPEG: rate-distortion report</h1>\n"
+    textbuf_append(o, "</style></head><body>\n<h1>lat: rate-distortion report</h1>\n"
                       "<p class=\"sub\">");
     textbuf_printf(o, "%d image%s from ", measured, measured == 1 ? "" : "s");
     for (int i = 0; i < run->ninputs; i++) {
@@ -246,8 +276,14 @@ int bench_report_html(const RdRun *run, const char *psnr_svg, const char *msssim
             textbuf_append(o, "</code>)");
         }
     }
-    textbuf_printf(o, "; JPEG: libjpeg-turbo %s, optimized Huffman tables. %d threads, %.1f s.</p>\n",
-                   run->jpeg_444 ? "4:4:4" : "4:2:0", run->threads, run->elapsed_s);
+    textbuf_printf(o, "; JPEG: libjpeg-turbo %s, optimized Huffman tables",
+                   run->jpeg_444 ? "4:4:4" : "4:2:0");
+    for (int codec = RD_EXT; codec < RD_CODECS; codec++)
+        if (run->nsettings[codec] > 0) {
+            textbuf_append(o, "; ");
+            textbuf_append_xml(o, rd_codec_label(run, codec));
+        }
+    textbuf_printf(o, ". %d threads, %.1f s.</p>\n", run->threads, run->elapsed_s);
     summary_tables(run, o);
     textbuf_append(o, "<h2>Rate-distortion curves (dataset means)</h2>\n<div class=\"plots\">\n");
     textbuf_append(o, psnr_svg);
@@ -269,7 +305,10 @@ int bench_report_html(const RdRun *run, const char *psnr_svg, const char *msssim
         "<li>BD-rate / BD-PSNR: Bj&oslash;ntegaard deltas of the dataset-mean curves over their "
         "overlapping range; the headline fit is piecewise cubic (PCHIP), the classic cubic "
         "polynomial fit is given for comparison.</li>\n"
-        "<li>Times: wall clock per call, on a machine that may be shared with other jobs.</li>\n"
+        "<li>Times: wall clock per call, on a machine that may be shared with other jobs; "
+        "WebP, AVIF, JPEG XL and JPEG 2000 run as one process per encode and decode (their "
+        "installed command-line tools, single-threaded), so their times include a process "
+        "start and file I/O.</li>\n"
         "</ul>\n</body></html>\n");
     if (o->failed) {
         snprintf(err, errlen, "report: out of memory");

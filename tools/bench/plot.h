@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include "textbuf.h"
 
-#define PLOT_MAX_SERIES 4
+#define PLOT_MAX_SERIES 8
 
 typedef struct PlotSeries {
     const char *label;
