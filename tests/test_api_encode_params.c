@@ -3,8 +3,8 @@
  * context opened at that quality gives, with no second context; strided
  * rows give the bytes of the packed image (lossless and lossy); the
  * convenience lat_encode_rgb / lat_decode_rgb give what the context API
- * gives, gray and 16-bit converted to 8-bit RGB. Needs the shipped model
- * (argv[1]: the testvectors folder, ../models/photo.latm beside it). */
+ * gives, gray and 16-bit converted to 8-bit RGB. Needs the shipped
+ * default model (argv[1]). */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -166,16 +166,15 @@ static void check_convenience(const char *model)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        fprintf(stderr, "usage: test_api_encode_params TESTVECTORS_DIR\n");
+        fprintf(stderr, "usage: test_api_encode_params MODEL\n");
         return 2;
     }
-    static char model[4096];
-    snprintf(model, sizeof model, "%s/../models/photo.latm", argv[1]);
+    const char *model = argv[1];
     if (access(model, R_OK) != 0) {
         printf("no shipped model at %s: skipped\n", model);
         return 77;
     }
-    /* The one-call functions search the default places: $LAT_MODEL first. */
+    /* The one-call functions use default settings: $LAT_MODEL is their model. */
     setenv("LAT_MODEL", model, 1);
     check_quality_per_call(model);
     for (uint32_t ch = 1; ch <= 4; ch++) {
