@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lat.h"
+#include "common/bytes.h"
 #include "common/checksum.h"
 #include "common/limits.h"
 #include "common/streams.h"
@@ -64,6 +65,7 @@ void lat_image_free(LatImage *img)
     free(img->pixels);
     free(img->icc);
     free(img->exif);
+    free(img->xmp);
     memset(img, 0, sizeof *img);
 }
 
@@ -159,7 +161,11 @@ static int image_validate(const LatContext *c, const LatImage *img)
     if (img->width > LAT_MAX_DIMENSION || img->height > LAT_MAX_DIMENSION
         || (uint64_t)img->width * img->height > c->settings.max_pixels)
         return LAT_ERR_LIMIT_EXCEEDED;
-    if ((img->icc_size && !img->icc) || (img->exif_size && !img->exif))
+    if ((img->icc_size && !img->icc) || (img->exif_size && !img->exif) ||
+        (img->xmp_size && !img->xmp))
+        return LAT_ERR_INVALID_ARGUMENT;
+    if ((img->colour.flags & ~(LAT_COLOUR_GAMMA | LAT_COLOUR_CHROMA | LAT_COLOUR_SRGB)) ||
+        ((img->colour.flags & LAT_COLOUR_SRGB) && img->colour.srgb_intent > 3))
         return LAT_ERR_INVALID_ARGUMENT;
     return LAT_OK;
 }
@@ -225,6 +231,31 @@ static int encode_lossy(LatContext *c, const LatImage *img, int quality, LatHead
     return err;
 }
 
+/* The colour stream's bytes (docs/FORMAT.md section 2), little-endian. */
+static void colour_pack(const LatColourInfo *c, uint8_t out[LAT_COLOUR_STREAM_SIZE])
+{
+    put_u32(out, c->flags);
+    put_u32(out + 4, c->gamma);
+    for (int i = 0; i < 8; i++)
+        put_u32(out + 8 + 4 * i, c->chroma[i]);
+    put_u32(out + 40, c->srgb_intent);
+}
+
+static int colour_unpack(const uint8_t *in, size_t size, LatColourInfo *c)
+{
+    if (size != LAT_COLOUR_STREAM_SIZE)
+        return LAT_ERR_STREAM_CORRUPT;
+    c->flags = get_u32(in);
+    c->gamma = get_u32(in + 4);
+    for (int i = 0; i < 8; i++)
+        c->chroma[i] = get_u32(in + 8 + 4 * i);
+    c->srgb_intent = get_u32(in + 40);
+    if (c->flags == 0 || (c->flags & ~(LAT_COLOUR_GAMMA | LAT_COLOUR_CHROMA | LAT_COLOUR_SRGB)) ||
+        c->srgb_intent > 3)
+        return LAT_ERR_STREAM_CORRUPT;
+    return LAT_OK;
+}
+
 /* Copies a metadata block into a stream (the list owns the copy). */
 static int push_metadata(StreamList *l, uint32_t type, const uint8_t *data, size_t size)
 {
@@ -264,6 +295,13 @@ static int encode_packed(LatContext *c, const LatImage *img, int quality, uint8_
         err = push_metadata(l, STREAM_ICC, img->icc, img->icc_size);
         if (err >= 0)
             err = push_metadata(l, STREAM_EXIF, img->exif, img->exif_size);
+        if (err >= 0)
+            err = push_metadata(l, STREAM_XMP, img->xmp, img->xmp_size);
+        if (err >= 0 && img->colour.flags) {
+            uint8_t colour[LAT_COLOUR_STREAM_SIZE];
+            colour_pack(&img->colour, colour);
+            err = push_metadata(l, STREAM_COLOUR, colour, sizeof colour);
+        }
     }
     if (err >= 0)
         err = container_write(&h, l, out, out_size);
@@ -367,12 +405,22 @@ static int take_metadata(StreamList *l, LatImage *img)
 {
     for (uint32_t i = 0; i < l->count; i++) {
         Stream *s = &l->s[i];
-        uint8_t **dst = s->type == STREAM_ICC ? &img->icc : s->type == STREAM_EXIF ? &img->exif : NULL;
-        size_t *dsize = s->type == STREAM_ICC ? &img->icc_size : &img->exif_size;
+        if (s->type == STREAM_COLOUR) {
+            if (img->colour.flags)
+                return LAT_ERR_STREAM_CORRUPT;   /* two colour streams */
+            int err = colour_unpack(s->data, s->size, &img->colour);
+            if (err < 0)
+                return err;
+            continue;
+        }
+        uint8_t **dst = s->type == STREAM_ICC ? &img->icc : s->type == STREAM_EXIF ? &img->exif
+                      : s->type == STREAM_XMP ? &img->xmp : NULL;
+        size_t *dsize = s->type == STREAM_ICC ? &img->icc_size : s->type == STREAM_EXIF
+                      ? &img->exif_size : &img->xmp_size;
         if (!dst || s->size == 0)
             continue;
         if (*dst)
-            return LAT_ERR_STREAM_CORRUPT;   /* two ICC or two EXIF streams */
+            return LAT_ERR_STREAM_CORRUPT;   /* two ICC, EXIF or XMP streams */
         *dst = s->data;                      /* ownership moves to the image */
         *dsize = s->size;
         s->data = NULL;
@@ -444,6 +492,8 @@ static void stream_name(uint32_t type, uint32_t index, char *name, size_t size)
     case STREAM_LOSSLESS_EXTRA: snprintf(name, size, "residual-extra-bits"); break;
     case STREAM_ICC: snprintf(name, size, "icc"); break;
     case STREAM_EXIF: snprintf(name, size, "exif"); break;
+    case STREAM_XMP: snprintf(name, size, "xmp"); break;
+    case STREAM_COLOUR: snprintf(name, size, "colour"); break;
     case STREAM_LOSSY_PARAMS: snprintf(name, size, "lossy-params"); break;
     case STREAM_LOSSY_LATENTS: snprintf(name, size, "latents-g%u", index); break;
     case STREAM_ALPHA: snprintf(name, size, "alpha"); break;
@@ -525,7 +575,13 @@ int lat_encode_rgb(const uint8_t *rgb, uint32_t width, uint32_t height, size_t s
     int err = lat_open(&c, NULL);
     if (err < 0)
         return err;
-    LatImage img = {width, height, 3, 8, (void *)(uintptr_t)rgb, NULL, 0, NULL, 0};
+    LatImage img;
+    memset(&img, 0, sizeof img);
+    img.width = width;
+    img.height = height;
+    img.channels = 3;
+    img.bit_depth = 8;
+    img.pixels = (void *)(uintptr_t)rgb;
     LatEncodeParams p;
     lat_default_encode_params(&p);
     p.quality = quality;

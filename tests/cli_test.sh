@@ -18,22 +18,6 @@ fi
 TEST_TMP_PREFIX=lat-cli-test
 . "$(dirname "$0")/cli_common.sh"
 
-# expect RC CMD...: runs CMD and checks its exit code.
-expect() {
-    ex_want=$1
-    shift
-    run "$@"
-    [ "$rc" = "$ex_want" ] || fail "exit $rc, want $ex_want: $* :: $(head -c 300 "$T/err")"
-}
-
-# one_line CMD: stderr is exactly one line starting with "lat CMD: ".
-one_line() {
-    ol_lines=$(wc -l <"$T/err")
-    if [ "$ol_lines" != 1 ] || ! grep -q "^lat $1: " "$T/err"; then
-        fail "stderr is not one 'lat $1:' line: $(head -c 300 "$T/err")"
-    fi
-}
-
 absent() {
     [ ! -e "$1" ] || fail "$1 exists after a failed run"
 }

@@ -3,6 +3,7 @@
 # the item it checks. 16-bit input to lossy mode (1), a JPEG given to decode
 # (2), --max-pixels on PNG (3), RGB into a .pgm (4), lat info on a corrupted
 # stream (5), help on stdout and -q meaning quality everywhere (6), the
+# PNG colour chunks and XMP kept (9), the
 # zlib level of decoded PNGs and their size (8), a sign of life in long
 # runs (12), batch
 # encode/decode into a folder (13), --json from encode and decode (14).
@@ -17,19 +18,6 @@ if [ ! -x "$LAT" ] || [ ! -d "$TV" ] || [ ! -f "$MODEL" ]; then
 fi
 TEST_TMP_PREFIX=lat-first-use
 . "$(dirname "$0")/cli_common.sh"
-
-expect() {
-    ex_want=$1
-    shift
-    run "$@"
-    [ "$rc" = "$ex_want" ] || fail "exit $rc, want $ex_want: $* :: $(head -c 300 "$T/err")"
-}
-
-# one_line CMD: stderr is exactly one line starting with "lat CMD: ".
-one_line() {
-    [ "$(wc -l <"$T/err")" = 1 ] && grep -q "^lat $1: " "$T/err" ||
-        fail "stderr is not one 'lat $1:' line: $(head -c 300 "$T/err")"
-}
 
 PHOTO=$TV/kodim23-crop512.png
 SMALL=$TV/kodim23-48.png
@@ -121,6 +109,27 @@ best=$(sed -n 's/^PNG (level 9): \([0-9]*\) bytes.*/\1/p' "$T/out")
 got=$(stat -c %s "$T/p8.png")
 [ -n "$best" ] && [ "$got" -le $((best * 105 / 100)) ] ||
     fail "decoded PNG is $got bytes, more than 5% over zlib level 9's $best"
+
+# --- item 9: colour chunks and XMP kept like ICC and EXIF; --strip drops them
+COLOUR=$TV/meta-colour-xmp.png
+for mode in --lossless "-q 60 --model $MODEL"; do
+    # shellcheck disable=SC2086
+    expect 0 "$LAT" encode "$COLOUR" -o "$T/c.lat" $mode
+    expect 0 "$LAT" decode "$T/c.lat" -o "$T/c.png" --model "$MODEL"
+    for chunk in sRGB gAMA cHRM iTXt; do
+        grep -q "$chunk" "$T/c.png" || fail "$chunk dropped ($mode)"
+    done
+    grep -q "<dc:title>lat test</dc:title>" "$T/c.png" || fail "XMP packet not kept ($mode)"
+    expect 0 "$LAT" info "$T/c.lat"
+    grep -q "^  xmp " "$T/out" && grep -q "^  colour " "$T/out" || fail "info lists no xmp/colour"
+    expect 0 "$LAT" compare --same-metadata "$COLOUR" "$T/c.png"
+    grep -q "^XMP: .* identical" "$T/out" || fail "compare does not report XMP identical"
+    grep -q "^colour (gAMA/cHRM/sRGB): identical" "$T/out" || fail "compare: colour info"
+done
+expect 0 "$LAT" encode "$COLOUR" -o "$T/s.lat" --lossless --strip
+expect 0 "$LAT" decode "$T/s.lat" -o "$T/s.png"
+grep -q "iTXt\|gAMA\|sRGB" "$T/s.png" && fail "--strip kept colour chunks or XMP"
+expect 1 "$LAT" compare --same-metadata "$COLOUR" "$T/s.png"
 
 # --- item 12: a sign of life after a second (a slow stdin stands in for a slow encode)
 run sh -c "(sleep 2; cat '$SMALL') | '$LAT' encode - -o '$T/slow.lat' --lossless -v"

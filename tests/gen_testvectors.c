@@ -106,17 +106,17 @@ int main(int argc, char **argv)
     snprintf(bad_dir, sizeof bad_dir, "%s/invalid", argv[1]);
 
     uint8_t *crop = crop_ppm(argv[2], 48, 32);
-    LatImage rgb = {48, 32, 3, 8, crop, NULL, 0, NULL, 0};
+    LatImage rgb = {48, 32, 3, 8, crop, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
     valid_vector(lat_dir, "kodim-crop-rgb8", &rgb);
     uint16_t *ga = malloc(sizeof(uint16_t) * 37 * 21 * 2);
     for (uint32_t i = 0; i < 37 * 21; i++) {
         ga[2 * i] = (uint16_t)(crop[i * 3 + 1] * 257u + (i * 7919u) % 251u);
         ga[2 * i + 1] = (uint16_t)(i % 37 < 18 ? 65535 : (i % 37) * 1000u);
     }
-    LatImage gray_alpha = {37, 21, 2, 16, ga, NULL, 0, NULL, 0};
+    LatImage gray_alpha = {37, 21, 2, 16, ga, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
     valid_vector(lat_dir, "synthetic-ga16", &gray_alpha);
     uint8_t icc[] = "not a real ICC profile, just bytes to carry";
-    LatImage rgba = {19, 13, 4, 8, crop, icc, sizeof icc, NULL, 0};
+    LatImage rgba = {19, 13, 4, 8, crop, icc, sizeof icc, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
     valid_vector(lat_dir, "kodim-crop-rgba8-icc", &rgba);
 
     /* The hostile files start from the RGB crop. */

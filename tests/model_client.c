@@ -28,7 +28,7 @@ int main(int argc, char **argv)
     static uint8_t px[32 * 24 * 3];
     for (size_t i = 0; i < sizeof px; i++)
         px[i] = (uint8_t)(i * 13 % 256);
-    LatImage img = {32, 24, 3, 8, px, NULL, 0, NULL, 0}, back;
+    LatImage img = {32, 24, 3, 8, px, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}}, back;
     LatContext *c;
     uint8_t *file = NULL;
     size_t size = 0;

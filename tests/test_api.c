@@ -54,7 +54,8 @@ static void test_lossless_api(void)
         icc[i] = (uint8_t)i;
     for (uint32_t ch = 1; ch <= 4; ch++)
         for (uint32_t bd = 8; bd <= 16; bd += 8) {
-            LatImage img = {29, 11, ch, bd, make_pixels(29, 11, ch, bd), icc, sizeof icc, exif, sizeof exif};
+            LatImage img = {29, 11, ch, bd, make_pixels(29, 11, ch, bd), icc, sizeof icc, exif,
+                            sizeof exif, NULL, 0, {0, 0, {0}, 0}};
             uint8_t *file;
             size_t size;
             CHECK_ERR(lat_encode(c, &img, &file, &size), LAT_OK);
@@ -90,7 +91,8 @@ static void test_lossless_api(void)
     /* strip_metadata drops ICC and EXIF. */
     s.strip_metadata = 1;
     CHECK_ERR(lat_open(&c, &s), LAT_OK);
-    LatImage img = {5, 4, 3, 8, make_pixels(5, 4, 3, 8), icc, sizeof icc, exif, sizeof exif};
+    LatImage img = {5, 4, 3, 8, make_pixels(5, 4, 3, 8), icc, sizeof icc, exif, sizeof exif,
+                    NULL, 0, {0, 0, {0}, 0}};
     uint8_t *file;
     size_t size;
     CHECK_ERR(lat_encode(c, &img, &file, &size), LAT_OK);
@@ -119,7 +121,7 @@ static void test_invalid_arguments(void)
     uint8_t px[4 * 11 * 11] = {0};
     uint8_t *file = (uint8_t *)1;
     size_t size = 1;
-    LatImage img = {11, 11, 3, 8, px, NULL, 0, NULL, 0};
+    LatImage img = {11, 11, 3, 8, px, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
     CHECK_ERR(lat_encode(c, &img, &file, &size), LAT_ERR_LIMIT_EXCEEDED);
     CHECK(file == NULL && size == 0);
     img.width = 0;
@@ -172,7 +174,7 @@ static void test_unreadable_model(void)
     LatContext *c;
     CHECK_ERR(lat_open(&c, &s), LAT_OK);
     uint8_t px[8 * 8 * 3] = {0};
-    LatImage img = {8, 8, 3, 8, px, NULL, 0, NULL, 0};
+    LatImage img = {8, 8, 3, 8, px, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
     uint8_t *file;
     size_t size;
     CHECK_ERR(lat_encode(c, &img, &file, &size), LAT_ERR_IO);

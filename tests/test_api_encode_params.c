@@ -41,7 +41,7 @@ static void check_quality_per_call(const char *model)
 {
     static uint8_t px[W * H * 3];
     fill(px, 3);
-    LatImage img = {W, H, 3, 8, px, NULL, 0, NULL, 0};
+    LatImage img = {W, H, 3, 8, px, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
     LatContext *c = open_at(model, 75, 0);
     uint8_t *first, *at30, *again, *ref30, *ref75;
     size_t n_first, n30, n_again, nref30, nref75;
@@ -91,8 +91,8 @@ static void check_stride(const char *model, uint32_t channels, int lossless)
     for (int y = 0; y < H; y++)
         memcpy(strided + y * stride, packed + y * row, row);
     LatContext *c = open_at(model, 60, lossless);
-    LatImage a = {W, H, channels, 8, packed, NULL, 0, NULL, 0};
-    LatImage b = {W, H, channels, 8, strided, NULL, 0, NULL, 0};
+    LatImage a = {W, H, channels, 8, packed, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
+    LatImage b = {W, H, channels, 8, strided, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
     LatEncodeParams p;
     lat_default_encode_params(&p);
     uint8_t *fa, *fb;
@@ -124,7 +124,7 @@ static void check_convenience(const char *model)
     size_t n_one, n_ref;
     CHECK_ERR(lat_encode_rgb(strided, W, H, W * 3 + PAD, 50, &one, &n_one), LAT_OK);
     LatContext *c = open_at(model, 50, 0);
-    LatImage img = {W, H, 3, 8, px, NULL, 0, NULL, 0}, back;
+    LatImage img = {W, H, 3, 8, px, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}}, back;
     CHECK_ERR(lat_encode(c, &img, &ref, &n_ref), LAT_OK);
     CHECK_MSG(same(one, n_one, ref, n_ref), "lat_encode_rgb: %zu bytes, lat_encode: %zu", n_one,
               n_ref);
@@ -143,7 +143,7 @@ static void check_convenience(const char *model)
     static uint16_t g16[W * H];
     for (size_t i = 0; i < (size_t)W * H; i++)
         g16[i] = (uint16_t)(i * 1237u);
-    LatImage gray = {W, H, 1, 16, g16, NULL, 0, NULL, 0};
+    LatImage gray = {W, H, 1, 16, g16, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
     c = open_at(model, 75, 1);
     CHECK_ERR(lat_encode(c, &gray, &ref, &n_ref), LAT_OK);
     lat_close(&c);

@@ -50,7 +50,7 @@ static void check_alpha_interleave(void)
     for (uint32_t ch = 1; ch <= 4; ch++) {
         for (size_t i = 0; i < (size_t)W * H * ch; i++)
             px[i] = (uint8_t)((i / ch % W) * 5 + (i / ch / W) * 3 + (i % ch) * 40);
-        LatImage img = {W, H, ch, 8, px, NULL, 0, NULL, 0}, back;
+        LatImage img = {W, H, ch, 8, px, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}}, back;
         uint8_t *file;
         size_t size;
         CHECK_ERR(lat_encode(c, &img, &file, &size), LAT_OK);
@@ -174,7 +174,7 @@ int main(void)
                 if (bd == 8) ((uint8_t *)px)[i] = (uint8_t)v;
                 else ((uint16_t *)px)[i] = (uint16_t)(v * 257u);
             }
-            LatImage img = {w, h, ch, bd, px, NULL, 0, NULL, 0};
+            LatImage img = {w, h, ch, bd, px, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
             uint8_t *file;
             size_t size;
             CHECK_ERR(lat_encode(a, &img, &file, &size), LAT_OK);
@@ -220,7 +220,7 @@ int main(void)
     s.model_path = pb;
     CHECK_ERR(lat_open(&b, &s), LAT_OK);
     uint8_t px[3 * 16 * 16] = {0};
-    LatImage img = {16, 16, 3, 8, px, NULL, 0, NULL, 0};
+    LatImage img = {16, 16, 3, 8, px, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
     uint8_t *file;
     size_t size;
     int err = lat_encode(b, &img, &file, &size);

@@ -242,7 +242,7 @@ static void check_default_encode(LatContext *c, const Manifest *m)
     uint8_t px[24 * 16 * 3];
     for (size_t i = 0; i < sizeof px; i++)
         px[i] = (uint8_t)(i * 7 % 251);
-    LatImage img = {24, 16, 3, 8, px, NULL, 0, NULL, 0};
+    LatImage img = {24, 16, 3, 8, px, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
     uint8_t *file = NULL;
     size_t size = 0;
     int err = lat_encode(c, &img, &file, &size);

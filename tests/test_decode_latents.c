@@ -45,7 +45,7 @@ int main(int argc, char **argv)
         CHECK_MSG(lat_open(&c, &s) == 0, "open");
         for (uint32_t i = 0; i < 8; i++) {
             uint8_t *px = im.pixels + (size_t)i * 784;
-            LatImage img = {28, 28, 1, 8, px, NULL, 0, NULL, 0};
+            LatImage img = {28, 28, 1, 8, px, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
             uint8_t *file;
             size_t size;
             int e = lat_encode(c, &img, &file, &size);
@@ -86,7 +86,7 @@ int main(int argc, char **argv)
     s.lossless = 1;
     LatContext *c;
     CHECK_MSG(lat_open(&c, &s) == 0, "open lossless");
-    LatImage img = {28, 28, 1, 8, im.pixels, NULL, 0, NULL, 0};
+    LatImage img = {28, 28, 1, 8, im.pixels, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
     uint8_t *file;
     size_t size;
     CHECK_MSG(lat_encode(c, &img, &file, &size) == 0, "lossless encode");

@@ -394,7 +394,7 @@ static int make_metadata_png(const char *path)
     for (int i = 0; i < 24 * 16 * 3; i++)
         px[i] = (uint8_t)(i * 7 + (i / 72) * 13);
     LatImage img = {24, 16, 3, 8, px, icc, make_icc(icc), (uint8_t *)exif_block,
-                    sizeof(exif_block)};
+                    sizeof(exif_block), NULL, 0, {0, 0, {0}, 0}};
     char err[256];
     if (image_write_file(path, &img, err, sizeof(err)) < 0) {
         fprintf(stderr, "%s\n", err);

@@ -141,8 +141,8 @@ int main(int argc, char **argv)
         px[i] = (uint8_t)(i * 7 + (i / (W * 4)) * 13);
     for (size_t i = 0; i < sizeof icc; i++)
         icc[i] = (uint8_t)i;
-    const LatImage rgb = {W, H, 3, 8, px, NULL, 0, NULL, 0};
-    const LatImage rgba = {W, H, 4, 8, px, icc, sizeof icc, NULL, 0};
+    const LatImage rgb = {W, H, 3, 8, px, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
+    const LatImage rgba = {W, H, 4, 8, px, icc, sizeof icc, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
 
     Case lossless_enc = {"lossless encode (RGBA, ICC)", NULL, 1, &rgba, NULL, 0};
     sweep(&lossless_enc);

@@ -32,7 +32,7 @@ static void check_lossless(void)
     LatContext *c = open_ctx(1, NULL);
     if (!c)
         return;
-    const LatImage img = {W, H, 4, 8, g_px, NULL, 0, NULL, 0};
+    const LatImage img = {W, H, 4, 8, g_px, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
     uint8_t *file = NULL;
     size_t size = 0;
     CHECK_ERR(lat_encode(c, &img, &file, &size), LAT_OK);
@@ -58,7 +58,7 @@ static void check_lossless(void)
     CHECK_ERR(lat_decode(c, file, size, &back), LAT_ERR_HEADER_CHECKSUM);
     CHECK_ERR(lat_decode(c, NULL, 0, &back), LAT_ERR_TRUNCATED);
     CHECK_ERR(lat_decode(NULL, junk, sizeof junk, &back), LAT_ERR_INVALID_ARGUMENT);
-    const LatImage empty = {0, H, 3, 8, g_px, NULL, 0, NULL, 0};
+    const LatImage empty = {0, H, 3, 8, g_px, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
     uint8_t *none = NULL;
     CHECK_ERR(lat_encode(c, &empty, &none, &size), LAT_ERR_BAD_DIMENSIONS);
     CHECK(none == NULL);
@@ -81,7 +81,7 @@ static void check_lossy(const char *photo)
     LatContext *c = open_ctx(0, g_tiny);
     if (!c)
         return;
-    const LatImage img = {W, H, 3, 8, g_px, NULL, 0, NULL, 0};
+    const LatImage img = {W, H, 3, 8, g_px, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
     uint8_t *file = NULL;
     size_t size = 0;
     CHECK_ERR(lat_encode(c, &img, &file, &size), LAT_OK);
@@ -143,7 +143,7 @@ static void *work(void *arg)
         if ((w->err = lat_open(&c, &s)) < 0)
             break;
         for (int round = 0; round < 3 && !w->err; round++) {
-            const LatImage img = {W, H - round, 3, 8, g_px, NULL, 0, NULL, 0};
+            const LatImage img = {W, H - round, 3, 8, g_px, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
             uint8_t *file;
             size_t size;
             LatImage back;

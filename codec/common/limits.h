@@ -10,6 +10,8 @@
 
 /* ICC profiles and EXIF blocks: the largest real ones are a few MiB. */
 #define LAT_MAX_METADATA_SIZE (16u * 1024u * 1024u)
+/* The colour stream: u32 flags, u32 gamma, 8 x u32 chroma, u32 intent. */
+#define LAT_COLOUR_STREAM_SIZE 44u
 
 /* Slack every coded stream may use beyond its per-sample bound (headers,
  * tables, padding of tiny images). */

@@ -35,6 +35,11 @@ enum {
     STREAM_ALPHA = 48,            /* alpha plane, coded with the lossless coder */
 };
 
+/* Ignorable types (bit 31, docs/FORMAT.md section 2): decoders that predate
+ * them skip them. */
+#define STREAM_XMP 0x80000012u     /* XMP packet */
+#define STREAM_COLOUR 0x80000013u  /* gAMA / cHRM / sRGB values, 44 bytes */
+
 /* Appends a stream taking ownership of data (freed on failure too).
  * Returns 0, or -1 when the list is full. */
 int streams_push(StreamList *l, uint32_t type, uint8_t *data, size_t size, int zstd_level);

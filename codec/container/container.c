@@ -18,7 +18,7 @@ int container_stream_type_known(uint32_t type)
 {
     switch (type) {
     case STREAM_LOSSLESS_PARAMS: case STREAM_LOSSLESS_RESIDUAL: case STREAM_LOSSLESS_EXTRA:
-    case STREAM_ICC: case STREAM_EXIF:
+    case STREAM_ICC: case STREAM_EXIF: case STREAM_XMP: case STREAM_COLOUR:
     case STREAM_LOSSY_PARAMS: case STREAM_LOSSY_LATENTS:
     case STREAM_ALPHA:
         return 1;
@@ -29,7 +29,8 @@ int container_stream_type_known(uint32_t type)
 
 static int is_metadata(uint32_t type)
 {
-    return type == STREAM_ICC || type == STREAM_EXIF;
+    return type == STREAM_ICC || type == STREAM_EXIF || type == STREAM_XMP ||
+           type == STREAM_COLOUR;
 }
 
 uint64_t container_raw_limit(const LatHeader *h, uint32_t type)
@@ -44,8 +45,9 @@ uint64_t container_raw_limit(const LatHeader *h, uint32_t type)
 }
 
 /* Decompression-bomb guard: the raw sizes of all streams together, not
- * only each one, are bounded by the image (coded data) and by one ICC plus
- * one EXIF block (metadata), so 64 streams cannot ask for 64 times that. */
+ * only each one, are bounded by the image (coded data) and by twice the
+ * largest metadata block (ICC, EXIF, XMP and colour info together), so 64
+ * streams cannot ask for 64 times that. */
 static int totals_within_limits(const LatHeader *h, uint64_t coded, uint64_t metadata)
 {
     return coded <= container_raw_limit(h, STREAM_LOSSLESS_RESIDUAL)

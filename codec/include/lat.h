@@ -80,6 +80,18 @@ LAT_API const char *lat_strerror(int err);
  * macros when linked dynamically). */
 LAT_API const char *lat_version(void);
 
+/* How the input describes its colours, from PNG's gAMA, cHRM and sRGB
+ * chunks (kept with the image like the ICC profile). flags 0: none. */
+#define LAT_COLOUR_GAMMA 1u    /* gamma is set */
+#define LAT_COLOUR_CHROMA 2u   /* chroma is set */
+#define LAT_COLOUR_SRGB 4u     /* srgb_intent is set */
+typedef struct LatColourInfo {
+    uint32_t flags;            /* LAT_COLOUR_* */
+    uint32_t gamma;            /* file gamma x 100000 (PNG gAMA) */
+    uint32_t chroma[8];        /* white x, y, red x, y, green x, y, blue x, y, x 100000 (cHRM) */
+    uint32_t srgb_intent;      /* rendering intent 0..3 (PNG sRGB) */
+} LatColourInfo;
+
 /* An image in memory: interleaved samples, rows top to bottom, no padding
  * between rows. 8-bit samples are uint8_t; 16-bit samples are uint16_t in
  * host byte order. channels: 1 gray, 2 gray+alpha, 3 RGB, 4 RGBA. */
@@ -93,9 +105,12 @@ typedef struct LatImage {
     size_t icc_size;
     uint8_t *exif;       /* EXIF block (TIFF header onward, as in PNG eXIf), or NULL */
     size_t exif_size;
+    uint8_t *xmp;        /* XMP packet (UTF-8 XML, as in PNG iTXt "XML:com.adobe.xmp"), or NULL */
+    size_t xmp_size;
+    LatColourInfo colour;
 } LatImage;
 
-/* Frees pixels, icc and exif of an image that the library filled in (or that
+/* Frees pixels, icc, exif and xmp of an image that the library filled in (or that
  * the caller allocated with malloc) and zeroes the struct. NULL is fine. */
 LAT_API void lat_image_free(LatImage *img);
 
@@ -108,7 +123,7 @@ typedef struct LatSettings {
     int quality;              /* lossy quality 0..100, default 75 */
     int lossless;             /* 1: bit-exact mode; default 0 */
     int threads;              /* worker threads (BLAS included), 0 = all cores; default 0 */
-    int strip_metadata;       /* 1: do not store ICC/EXIF; default 0 */
+    int strip_metadata;       /* 1: do not store ICC, EXIF, XMP, colour info; default 0 */
     const char *model_path;   /* a model file to encode with (and to decode its files);
                                  NULL: $LAT_MODEL, else the default model. Copied. */
     uint64_t max_pixels;      /* decode/encode refuse larger images; default LAT_DEFAULT_MAX_PIXELS */

@@ -328,7 +328,7 @@ static void lossy_seed(LatContext *c, const char *name, uint32_t w, uint32_t h, 
         else
             ((uint16_t *)px)[i] = (uint16_t)(v * 257);
     }
-    LatImage img = {w, h, ch, depth, px, NULL, 0, NULL, 0};
+    LatImage img = {w, h, ch, depth, px, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
     uint8_t *file;
     size_t size;
     if (lat_encode(c, &img, &file, &size) < 0)

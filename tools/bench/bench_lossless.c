@@ -201,10 +201,7 @@ static void ll_job(void *vctx, int job, int worker)
         bench_progress_add(st->progress, LL_CODECS);
         return;
     }
-    free(img.icc);
-    free(img.exif);
-    img.icc = img.exif = NULL;
-    img.icc_size = img.exif_size = 0;
+    image_strip_metadata(&img);
     im->width = img.width;
     im->height = img.height;
     im->channels = img.channels;

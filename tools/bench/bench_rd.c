@@ -498,6 +498,21 @@ static Plot make_plot(const RdRun *run, int msssim)
     return p;
 }
 
+/* The four Bjøntegaard fields, names prefixed ("" or "lat_"); the first
+ * one starts with a comma when prefix is "". */
+static void json_bd(TextBuf *b, const char *prefix, const RdBd *bd)
+{
+    const char *sep = prefix[0] ? "" : ",";
+    textbuf_printf(b, "%s\"%sbd_rate_psnr_pct\":", sep, prefix);
+    textbuf_append_json_number(b, bd->rate_psnr, "%.4f");
+    textbuf_printf(b, ",\"%sbd_rate_psnr_cubic_pct\":", prefix);
+    textbuf_append_json_number(b, bd->rate_psnr_cubic, "%.4f");
+    textbuf_printf(b, ",\"%sbd_psnr_db\":", prefix);
+    textbuf_append_json_number(b, bd->psnr, "%.4f");
+    textbuf_printf(b, ",\"%sbd_rate_msssim_pct\":", prefix);
+    textbuf_append_json_number(b, bd->rate_msssim, "%.4f");
+}
+
 static void json_summary(const RdRun *run, const char *outdir, TextBuf *b)
 {
     textbuf_append(b, "{\"inputs\":[");
@@ -517,15 +532,7 @@ static void json_summary(const RdRun *run, const char *outdir, TextBuf *b)
     textbuf_append(b, ",\"lat_model_id\":");
     textbuf_append_json(b, run->lat_model_id);
     /* The top-level BD fields are against JPEG, as before other codecs. */
-    const RdBd *bj = &run->bd[RD_JPEG];
-    textbuf_append(b, ",\"bd_rate_psnr_pct\":");
-    textbuf_append_json_number(b, bj->rate_psnr, "%.4f");
-    textbuf_append(b, ",\"bd_rate_psnr_cubic_pct\":");
-    textbuf_append_json_number(b, bj->rate_psnr_cubic, "%.4f");
-    textbuf_append(b, ",\"bd_psnr_db\":");
-    textbuf_append_json_number(b, bj->psnr, "%.4f");
-    textbuf_append(b, ",\"bd_rate_msssim_pct\":");
-    textbuf_append_json_number(b, bj->rate_msssim, "%.4f");
+    json_bd(b, "", &run->bd[RD_JPEG]);
     textbuf_append(b, ",\"codecs\":{");
     for (int codec = 0; codec < RD_CODECS; codec++) {
         const RdCurve *c = &run->mean[codec];
@@ -536,13 +543,7 @@ static void json_summary(const RdRun *run, const char *outdir, TextBuf *b)
             textbuf_append(b, ",");
         }
         if (codec != RD_LAT) {
-            const RdBd *bd = &run->bd[codec];
-            textbuf_append(b, "\"lat_bd_rate_psnr_pct\":");
-            textbuf_append_json_number(b, bd->rate_psnr, "%.4f");
-            textbuf_append(b, ",\"lat_bd_psnr_db\":");
-            textbuf_append_json_number(b, bd->psnr, "%.4f");
-            textbuf_append(b, ",\"lat_bd_rate_msssim_pct\":");
-            textbuf_append_json_number(b, bd->rate_msssim, "%.4f");
+            json_bd(b, "lat_", &run->bd[codec]);
             textbuf_append(b, ",");
         }
         textbuf_append(b, "\"psnr_at_bpp\":{");

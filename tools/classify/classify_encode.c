@@ -130,7 +130,7 @@ static int encode_files(const IdxImages *im, size_t first, size_t count, const c
     char path[4200];
     for (size_t i = 0; i < count; i++) {
         uint8_t *px = im->pixels + (first + i) * npix, *padded = NULL;
-        LatImage img = {im->cols, im->rows, 1, 8, px, NULL, 0, NULL, 0};
+        LatImage img = {im->cols, im->rows, 1, 8, px, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}};
         if (png && pad16) {
             padded = pad_to_16(px, im->cols, im->rows, &img.width, &img.height);
             if (!padded) {

@@ -8,7 +8,15 @@
 
 #include "cli.h"
 
-int batch_make_dir(const Batch *b, char *err, size_t errlen)
+typedef struct Batch {
+    const char *cmd;       /* "encode" or "decode", for messages */
+    const char *dir;       /* OUTDIR */
+    const char **failed;   /* inputs that failed, in order (not owned) */
+    char **outputs;        /* outputs written so far (owned) */
+    int nfailed, noutputs, total;
+} Batch;
+
+static int batch_make_dir(const Batch *b, char *err, size_t errlen)
 {
     struct stat st;
     if (stat(b->dir, &st) == 0 && S_ISDIR(st.st_mode))
@@ -19,8 +27,8 @@ int batch_make_dir(const Batch *b, char *err, size_t errlen)
     return -1;
 }
 
-int batch_output_path(Batch *b, const char *input, const char *ext, char *out, size_t outlen,
-                      char *err, size_t errlen)
+static int batch_output_path(Batch *b, const char *input, const char *ext, char *out, size_t outlen,
+                             char *err, size_t errlen)
 {
     const char *base = strrchr(input, '/');
     base = base ? base + 1 : input;
@@ -35,8 +43,8 @@ int batch_output_path(Batch *b, const char *input, const char *ext, char *out, s
      * the first, so it fails instead. */
     for (int i = 0; i < b->noutputs; i++)
         if (strcmp(b->outputs[i], out) == 0) {
-            snprintf(err, errlen, "%s: %s was already written from another input of this run",
-                     input, out);
+            snprintf(err, errlen, "%.200s: %.200s was already written from another input of "
+                     "this run", input, out);
             return -1;
         }
     char **grown = realloc(b->outputs, sizeof(char *) * (size_t)(b->noutputs + 1));
@@ -51,7 +59,7 @@ int batch_output_path(Batch *b, const char *input, const char *ext, char *out, s
     return 0;
 }
 
-void batch_done(Batch *b, const char *input, int failed)
+static void batch_done(Batch *b, const char *input, int failed)
 {
     b->total++;
     if (!failed)
@@ -64,7 +72,7 @@ void batch_done(Batch *b, const char *input, int failed)
     b->nfailed++;   /* counted even if it could not be listed */
 }
 
-int batch_finish(Batch *b)
+static int batch_finish(Batch *b)
 {
     int rc = b->nfailed ? CLI_EXIT_FAILURE : CLI_EXIT_OK;
     if (b->nfailed && b->total > 1) {
@@ -78,4 +86,26 @@ int batch_finish(Batch *b)
     free(b->outputs);
     free(b->failed);
     return rc;
+}
+
+int batch_run(const char *cmd, const char *dir, char **inputs, int ninputs, const char *ext,
+              BatchItem one, void *user)
+{
+    Batch b = {.cmd = cmd, .dir = dir};
+    char msg[512];
+    if (batch_make_dir(&b, msg, sizeof(msg)) < 0)
+        return cli_fail(cmd, "%s", msg);
+    for (int i = 0; i < ninputs; i++) {
+        char out[4096];
+        const char *in = inputs[i];
+        int r;
+        if (strcmp(in, "-") == 0)
+            r = cli_fail(cmd, "stdin cannot be one of several inputs (-d): give a file");
+        else if (batch_output_path(&b, in, ext, out, sizeof(out), msg, sizeof(msg)) < 0)
+            r = cli_fail(cmd, "%s", msg);
+        else
+            r = one(user, in, out);
+        batch_done(&b, in, r != CLI_EXIT_OK);
+    }
+    return batch_finish(&b);
 }

@@ -22,8 +22,8 @@ static const char usage[] =
     "file may be an image (PNG, JPEG, PPM/PGM) or a .lat file (decoded).\n"
     "\n"
     "      --exact          exit 1 unless the pixels are identical\n"
-    "      --same-metadata  exit 1 unless the ICC profiles and EXIF blocks are\n"
-    "                       identical (or both absent)\n"
+    "      --same-metadata  exit 1 unless the ICC profiles, EXIF and XMP blocks\n"
+    "                       and colour info are identical (or both absent)\n"
     "      --jpeg Q         also encode REF as JPEG at quality Q (libjpeg-turbo,\n"
     "                       4:2:0, optimized) and print its size, bpp and PSNR\n"
     "      --jpeg-bytes N   the same at the highest quality whose file fits in\n"
@@ -80,11 +80,21 @@ static int same_blob(const uint8_t *a, size_t na, const uint8_t *b, size_t nb)
     return na == nb && (na == 0 || memcmp(a, b, na) == 0);
 }
 
+static int same_colour(const LatImage *a, const LatImage *b)
+{
+    return memcmp(&a->colour, &b->colour, sizeof(a->colour)) == 0;
+}
+
 static void print_metadata(const LatImage *a, const LatImage *b)
 {
     if (a->icc_size || b->icc_size)
         printf("ICC: %zu vs %zu bytes, %s\n", a->icc_size, b->icc_size,
                same_blob(a->icc, a->icc_size, b->icc, b->icc_size) ? "identical" : "different");
+    if (a->xmp_size || b->xmp_size)
+        printf("XMP: %zu vs %zu bytes, %s\n", a->xmp_size, b->xmp_size,
+               same_blob(a->xmp, a->xmp_size, b->xmp, b->xmp_size) ? "identical" : "different");
+    if (a->colour.flags || b->colour.flags)
+        printf("colour (gAMA/cHRM/sRGB): %s\n", same_colour(a, b) ? "identical" : "different");
     if (a->exif_size || b->exif_size)
         printf("EXIF: %zu vs %zu bytes, %s\n", a->exif_size, b->exif_size,
                same_blob(a->exif, a->exif_size, b->exif, b->exif_size) ? "identical"
@@ -272,6 +282,11 @@ int cmd_compare(int argc, char **argv)
                      !same_blob(ref.exif, ref.exif_size, test.exif, test.exif_size))
                 r = cli_fail("compare", "EXIF blocks differ (%zu vs %zu bytes)", ref.exif_size,
                              test.exif_size);
+            else if (same_metadata && !same_blob(ref.xmp, ref.xmp_size, test.xmp, test.xmp_size))
+                r = cli_fail("compare", "XMP blocks differ (%zu vs %zu bytes)", ref.xmp_size,
+                             test.xmp_size);
+            else if (same_metadata && !same_colour(&ref, &test))
+                r = cli_fail("compare", "colour info (gAMA/cHRM/sRGB) differs");
         }
         lat_image_free(&test);
     }

@@ -154,6 +154,18 @@ static int decode_one(LatContext *ctx, const DecodeOptions *o, const char *input
     return r;
 }
 
+/* batch_run's view of one input. */
+typedef struct BatchJob {
+    LatContext *ctx;
+    const DecodeOptions *o;
+} BatchJob;
+
+static int decode_item(void *user, const char *input, const char *output)
+{
+    const BatchJob *job = user;
+    return decode_one(job->ctx, job->o, input, output);
+}
+
 int cmd_decode(int argc, char **argv)
 {
     DecodeOptions o;
@@ -180,23 +192,8 @@ int cmd_decode(int argc, char **argv)
         lat_close(&ctx);
         return r;
     }
-    Batch b = {.cmd = "decode", .dir = o.dir};
-    char dir_err[512];
-    if (batch_make_dir(&b, dir_err, sizeof(dir_err)) < 0) {
-        lat_close(&ctx);
-        return cli_fail("decode", "%s", dir_err);
-    }
-    for (int i = 0; i < o.ninputs; i++) {
-        char out[4096];
-        const char *in = o.inputs[i];
-        if (strcmp(in, "-") == 0)
-            r = cli_fail("decode", "stdin cannot be one of several inputs (-d): give a file");
-        else if (batch_output_path(&b, in, ".png", out, sizeof(out), msg, sizeof(msg)) < 0)
-            r = cli_fail("decode", "%s", msg);
-        else
-            r = decode_one(ctx, &o, in, out);
-        batch_done(&b, in, r != CLI_EXIT_OK);
-    }
+    BatchJob job = {ctx, &o};
+    r = batch_run("decode", o.dir, o.inputs, o.ninputs, ".png", decode_item, &job);
     lat_close(&ctx);
-    return batch_finish(&b);
+    return r;
 }

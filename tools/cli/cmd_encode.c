@@ -30,7 +30,8 @@ static const char usage[] =
     "  -d, --dir OUTDIR     output folder (any number of inputs)\n"
     "  -q, --quality N      lossy quality 0..100 (default 75)\n"
     "      --lossless       bit-exact mode (every bit depth, alpha kept)\n"
-    "      --strip          drop the ICC profile and EXIF block\n"
+    "      --strip          drop the ICC profile, EXIF and XMP blocks and the PNG\n"
+    "                       colour chunks (gAMA, cHRM, sRGB)\n"
     "      --model FILE     lossy model file (default: $LAT_MODEL, then the\n"
     "                       default model from the model folders)\n"
     "      --model-dir DIR  a model folder searched first (README.md, \"Models\")\n"
@@ -194,12 +195,8 @@ static int encode_one(LatContext *ctx, const EncodeOptions *o, const char *input
     snprintf(msg, sizeof(msg), "encoding %ux%u (%.1f Mpixel)", img.width, img.height,
              (double)img.width * img.height / 1e6);
     ticker_stage(tk, msg);
-    if (o->strip) {
-        free(img.icc);
-        free(img.exif);
-        img.icc = img.exif = NULL;
-        img.icc_size = img.exif_size = 0;
-    }
+    if (o->strip)
+        image_strip_metadata(&img);
     double t1 = cli_now();
     uint8_t *file = NULL;
     int err = lat_encode(ctx, &img, &file, &rep.size);
@@ -240,6 +237,18 @@ static int encode_one(LatContext *ctx, const EncodeOptions *o, const char *input
     return r;
 }
 
+/* batch_run's view of one input. */
+typedef struct BatchJob {
+    LatContext *ctx;
+    const EncodeOptions *o;
+} BatchJob;
+
+static int encode_item(void *user, const char *input, const char *output)
+{
+    const BatchJob *job = user;
+    return encode_one(job->ctx, job->o, input, output);
+}
+
 int cmd_encode(int argc, char **argv)
 {
     EncodeOptions o;
@@ -266,23 +275,8 @@ int cmd_encode(int argc, char **argv)
         lat_close(&ctx);
         return r;
     }
-    Batch b = {.cmd = "encode", .dir = o.dir};
-    char dir_err[512];
-    if (batch_make_dir(&b, dir_err, sizeof(dir_err)) < 0) {
-        lat_close(&ctx);
-        return cli_fail("encode", "%s", dir_err);
-    }
-    for (int i = 0; i < o.ninputs; i++) {
-        char out[4096], msg[512];
-        const char *in = o.inputs[i];
-        if (strcmp(in, "-") == 0)
-            r = cli_fail("encode", "stdin cannot be one of several inputs (-d): give a file");
-        else if (batch_output_path(&b, in, ".lat", out, sizeof(out), msg, sizeof(msg)) < 0)
-            r = cli_fail("encode", "%s", msg);
-        else
-            r = encode_one(ctx, &o, in, out);
-        batch_done(&b, in, r != CLI_EXIT_OK);
-    }
+    BatchJob job = {ctx, &o};
+    r = batch_run("encode", o.dir, o.inputs, o.ninputs, ".lat", encode_item, &job);
     lat_close(&ctx);
-    return batch_finish(&b);
+    return r;
 }

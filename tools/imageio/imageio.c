@@ -50,7 +50,18 @@ void image_clear(LatImage *img)
     free(img->pixels);
     free(img->icc);
     free(img->exif);
+    free(img->xmp);
     memset(img, 0, sizeof(*img));
+}
+
+void image_strip_metadata(LatImage *img)
+{
+    free(img->icc);
+    free(img->exif);
+    free(img->xmp);
+    img->icc = img->exif = img->xmp = NULL;
+    img->icc_size = img->exif_size = img->xmp_size = 0;
+    memset(&img->colour, 0, sizeof(img->colour));
 }
 
 int image_check_writable(const LatImage *img, char *err, size_t errlen)

@@ -1,6 +1,7 @@
 /* Image file I/O for the tools (never part of the library).
  * Formats: PNG (8/16-bit; gray, gray+alpha, RGB, RGBA, palette, tRNS, with
- * iCCP/eXIf metadata), JPEG (8-bit gray/RGB, ICC from APP2, EXIF from APP1),
+ * iCCP/eXIf/XMP (iTXt or tEXt "XML:com.adobe.xmp") metadata and
+ * gAMA/cHRM/sRGB colour info), JPEG (8-bit gray/RGB, ICC from APP2, EXIF from APP1),
  * PPM/PGM (P5/P6, maxval <= 65535). Readers sniff the format from content. */
 #ifndef LAT_TOOLS_IMAGEIO_H
 #define LAT_TOOLS_IMAGEIO_H
@@ -19,6 +20,9 @@
 int image_read_file(const char *path, LatImage *img, uint64_t max_pixels, char *err, size_t errlen);
 int image_read_memory(const uint8_t *data, size_t size, LatImage *img, uint64_t max_pixels,
                       char *err, size_t errlen);
+
+/* Drops the ICC profile, EXIF and XMP blocks and the colour info (--strip). */
+void image_strip_metadata(LatImage *img);
 
 /* "PNG", "JPEG" or "PPM/PGM" when data starts like an image this module
  * reads, else NULL: lets lat decode say what it was given instead. */

@@ -13,7 +13,7 @@
 int image_alloc(LatImage *img, uint32_t width, uint32_t height, uint32_t channels,
                 uint32_t bit_depth, uint64_t max_pixels, char *err, size_t errlen);
 
-/* Frees pixels, icc and exif (all malloc'd) and zeroes img; the same as
+/* Frees pixels, icc, exif and xmp (all malloc'd) and zeroes img; the same as
  * lat_image_free, kept here so image I/O does not need the library. */
 void image_clear(LatImage *img);
 

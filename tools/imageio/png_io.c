@@ -26,6 +26,7 @@ typedef struct PngState {
     /* owned while the jump is armed */
     png_bytep *rows;
     uint8_t *row16;
+    char *xmp;        /* NUL-terminated copy of the XMP packet, while writing */
     LatImage img;
 } PngState;
 
@@ -65,6 +66,9 @@ static void big_endian_to_host(void *pixels, size_t count)
         s[i] = (uint16_t)(b[2 * i] << 8 | b[2 * i + 1]);
 }
 
+/* The keyword of XMP in PNG text chunks (XMP specification part 3). */
+#define XMP_KEY "XML:com.adobe.xmp"
+
 static void copy_metadata(png_structp png, png_infop info, LatImage *img)
 {
     png_charp name;
@@ -87,6 +91,39 @@ static void copy_metadata(png_structp png, png_infop info, LatImage *img)
             png_error(png, "out of memory");
         memcpy(img->exif, exif, exif_len);
         img->exif_size = exif_len;
+    }
+    png_textp text;
+    int ntext = 0;
+    png_get_text(png, info, &text, &ntext);
+    for (int i = 0; i < ntext && !img->xmp; i++) {
+        size_t len = text[i].compression >= PNG_ITXT_COMPRESSION_NONE ? text[i].itxt_length
+                                                                       : text[i].text_length;
+        if (strcmp(text[i].key, XMP_KEY) != 0 || len == 0)
+            continue;
+        img->xmp = malloc(len);
+        if (!img->xmp)
+            png_error(png, "out of memory");
+        memcpy(img->xmp, text[i].text, len);
+        img->xmp_size = len;
+    }
+    /* libpng also reports the gAMA and cHRM values an sRGB chunk implies:
+     * they are written back with it, as the PNG spec recommends. */
+    LatColourInfo *c = &img->colour;
+    png_fixed_point g, ch[8];
+    int intent;
+    if (png_get_gAMA_fixed(png, info, &g) && g > 0) {
+        c->flags |= LAT_COLOUR_GAMMA;
+        c->gamma = (uint32_t)g;
+    }
+    if (png_get_cHRM_fixed(png, info, &ch[0], &ch[1], &ch[2], &ch[3], &ch[4], &ch[5], &ch[6],
+                           &ch[7])) {
+        c->flags |= LAT_COLOUR_CHROMA;
+        for (int i = 0; i < 8; i++)
+            c->chroma[i] = ch[i] < 0 ? 0 : (uint32_t)ch[i];
+    }
+    if (png_get_sRGB(png, info, &intent) && intent >= 0 && intent <= 3) {
+        c->flags |= LAT_COLOUR_SRGB;
+        c->srgb_intent = (uint32_t)intent;
     }
 }
 
@@ -279,6 +316,7 @@ static int png_encode(const LatImage *img, int level, FILE *file, uint8_t **out,
         png_destroy_write_struct(&png, &info);
         free(st->out);
         free(st->row16);
+        free(st->xmp);
         free(st);
         return -1;
     }
@@ -303,6 +341,31 @@ static int png_encode(const LatImage *img, int level, FILE *file, uint8_t **out,
                      (png_uint_32)img->icc_size);
     if (img->exif && img->exif_size > 0 && img->exif_size <= PNG_UINT_31_MAX)
         png_set_eXIf_1(png, info, (png_uint_32)img->exif_size, img->exif);
+    const LatColourInfo *c = &img->colour;
+    if (c->flags & LAT_COLOUR_SRGB)
+        png_set_sRGB(png, info, (int)c->srgb_intent);
+    if ((c->flags & LAT_COLOUR_GAMMA) && c->gamma > 0 && c->gamma <= PNG_UINT_31_MAX)
+        png_set_gAMA_fixed(png, info, (png_fixed_point)c->gamma);
+    if (c->flags & LAT_COLOUR_CHROMA) {
+        png_fixed_point ch[8];
+        for (int i = 0; i < 8; i++)
+            ch[i] = c->chroma[i] <= PNG_UINT_31_MAX ? (png_fixed_point)c->chroma[i] : 0;
+        png_set_cHRM_fixed(png, info, ch[0], ch[1], ch[2], ch[3], ch[4], ch[5], ch[6], ch[7]);
+    }
+    /* XMP as an uncompressed iTXt chunk; libpng takes it NUL-terminated. */
+    if (img->xmp && img->xmp_size > 0 && img->xmp_size < PNG_UINT_31_MAX) {
+        st->xmp = malloc(img->xmp_size + 1);
+        if (!st->xmp)
+            png_error(png, "out of memory");
+        memcpy(st->xmp, img->xmp, img->xmp_size);
+        st->xmp[img->xmp_size] = '\0';
+        png_text t;
+        memset(&t, 0, sizeof t);
+        t.compression = PNG_ITXT_COMPRESSION_NONE;
+        t.key = XMP_KEY;
+        t.text = st->xmp;
+        png_set_text(png, info, &t, 1);
+    }
     png_write_info(png, info);
 
     size_t stride = (size_t)img->width * img->channels * (img->bit_depth / 8);
@@ -332,6 +395,7 @@ static int png_encode(const LatImage *img, int level, FILE *file, uint8_t **out,
         *out_size = st->out_size;
     }
     free(st->row16);
+    free(st->xmp);
     free(st);
     return 0;
 }
