@@ -40,7 +40,7 @@ int main(void)
     rng_seed(&rng, 11);
     LossyNet net;
     CHECK_MSG(lossy_net_init(&net, 4, 5, 3, lambdas, 3, &rng) == 0, "init");   /* architecture 2 */
-    NetTensor t[LOSSY_TENSORS];
+    NetTensor t[LOSSY_MAX_TENSORS];
     lossy_net_tensors(&net, t);
     for (int i = 0; i < LOSSY_TENSORS; i++)
         for (size_t j = 0; j < t[i].p->n; j++)
@@ -61,7 +61,7 @@ int main(void)
           && opt.count == 0, "header fields");
     CHECK_MSG(back.n == 4 && back.m == 5 && back.levels == 3 && back.lambda[2] == 0.1f
           && back.prior_sets == 3 && get_u32(d + 48) == LATM_ARCH_PER_LEVEL_PRIOR, "arch");
-    NetTensor tb[LOSSY_TENSORS];
+    NetTensor tb[LOSSY_MAX_TENSORS];
     lossy_net_tensors(&back, tb);
     for (int i = 0; i < LOSSY_TENSORS; i++)
         CHECK_MSG(memcmp(t[i].p->v, tb[i].p->v, t[i].p->n * sizeof(float)) == 0, "tensor %s", t[i].name);
@@ -165,6 +165,37 @@ int main(void)
           && lossy_prior_channel(&back, 2, 1) == 11, "split prior");
     lossy_net_free(&back);
     lossy_net_free(&shared);
+    free(d);
+
+    /* Architecture 3: an architecture-2 net converted to a hyperprior with
+     * two more levels (gains extrapolated from the top two), written and
+     * read back tensor by tensor; a truncated file is refused. */
+    const float lambdas5[5] = {0.001f, 0.01f, 0.1f, 0.2f, 0.4f};
+    const float g1 = net.gain.v[1 * 5 + 2], g2 = net.gain.v[2 * 5 + 2];
+    CHECK_MSG(lossy_net_to_hyper(&net, 5, lambdas5, &rng) == 0 && net.levels == 5 && net.hyper.z == 4
+          && net.prior_sets == 0 && net.lambda[4] == 0.4f, "to hyper");
+    CHECK_MSG(net.gain.v[3 * 5 + 2] == g2 + (g2 - g1) && net.gain.v[4 * 5 + 2] == g2 + 2 * (g2 - g1),
+          "extrapolated gains");
+    const int count3 = lossy_net_tensors(&net, t);
+    CHECK_MSG(count3 == LOSSY_MAX_TENSORS && strcmp(t[count3 - 1].name, "zprior.factors") == 0,
+          "architecture 3 tensors");
+    for (int i = 0; i < count3; i++)
+        for (size_t j = 0; j < t[i].p->n; j++)
+            t[i].p->v[j] = rng_normal(&rng);
+    CHECK_MSG(model_file_write(&net, "test-hyper", NULL, 9, NULL, &d, &n) == 0, "write arch 3");
+    CHECK_MSG(get_u32(d + 48) == LATM_ARCH_HYPERPRIOR, "architecture 3 written");
+    CHECK_MSG(model_file_read(d, n, &back, id, &hash, &steps, NULL, NULL, 0) == 0 && back.hyper.z == 4
+          && back.hyper.hidden == 7 && back.levels == 5, "read architecture 3");
+    if (back.hyper.z == 4) {
+        CHECK_MSG(lossy_net_tensors(&back, tb) == count3, "tensor count read");
+        for (int i = 0; i < count3; i++)
+            CHECK_MSG(strcmp(t[i].name, tb[i].name) == 0
+                  && memcmp(t[i].p->v, tb[i].p->v, t[i].p->n * sizeof(float)) == 0,
+                  "arch 3 tensor %s", t[i].name);
+        lossy_net_free(&back);
+    }
+    int err3;
+    CHECK_MSG(!read_ok(d, n - 1, &err3) && err3 == LAT_ERR_TRUNCATED, "truncated arch 3");
     free(d);
     lossy_net_free(&net);
     if (!check_failures)

@@ -309,8 +309,8 @@ double lossy_channel_ideal_bits(const LossyModel *m, const LossyLatents *lat, in
 {
     int pk;
     double pos;
-    if (lossy_latents_position(m, lat, &pos) < 0)
-        return NAN;
+    if (m->net.hyper.z > 0 || lossy_latents_position(m, lat, &pos) < 0)
+        return NAN;   /* architecture 3: y has no factorized prior */
     const double s = lossy_net_prior_at(&m->net, pos, channel, &pk);
     const size_t hw = (size_t)lat->h * lat->w;
     double bits = 0;

@@ -19,6 +19,7 @@ void lossy_net_free(LossyNet *net)
     param_free(&net->gain);
     param_free(&net->igain);
     prior_free(&net->prior);
+    hyper_net_free(&net->hyper);
     memset(net, 0, sizeof *net);
 }
 
@@ -80,7 +81,47 @@ static void set_tensor(NetTensor *t, const char *name, Param *p, int ndim, int d
     t->p = p;
 }
 
-void lossy_net_tensors(LossyNet *net, NetTensor t[LOSSY_TENSORS])
+static int conv_tensors(NetTensor *t, const char *prefix, Conv2d *c)
+{
+    char name[16];
+    snprintf(name, sizeof name, "%s.w", prefix);
+    set_tensor(&t[0], name, &c->w, 4, c->cout, c->cin, c->k, c->k);
+    snprintf(name, sizeof name, "%s.b", prefix);
+    set_tensor(&t[1], name, &c->b, 1, c->cout, 1, 1, 1);
+    return 2;
+}
+
+static int deconv_tensors(NetTensor *t, const char *prefix, Deconv2d *d)
+{
+    char name[16];
+    snprintf(name, sizeof name, "%s.w", prefix);
+    set_tensor(&t[0], name, &d->w, 4, d->cin, d->cout, d->k, d->k);
+    snprintf(name, sizeof name, "%s.b", prefix);
+    set_tensor(&t[1], name, &d->b, 1, d->cout, 1, 1, 1);
+    return 2;
+}
+
+/* The hyperprior's tensors (architecture 3, after the base tensors). */
+static int hyper_tensors(LossyNet *net, NetTensor *t)
+{
+    HyperNet *h = &net->hyper;
+    int k = 0;
+    k += conv_tensors(t + k, "ha0", &h->ha[0]);
+    k += conv_tensors(t + k, "ha1", &h->ha[1]);
+    k += conv_tensors(t + k, "ha2", &h->ha[2]);
+    k += deconv_tensors(t + k, "hs0", &h->hs[0]);
+    k += deconv_tensors(t + k, "hs1", &h->hs[1]);
+    k += conv_tensors(t + k, "hs2", &h->hs_out);
+    set_tensor(&t[k++], "zgain", &h->zgain, 2, net->levels, h->z, 1, 1);
+    set_tensor(&t[k++], "zigain", &h->zigain, 2, net->levels, h->z, 1, 1);
+    const int pc = h->zprior.m;
+    set_tensor(&t[k++], "zprior.matrices", &h->zprior.matrices, 2, pc, PRIOR_NMAT, 1, 1);
+    set_tensor(&t[k++], "zprior.biases", &h->zprior.biases, 2, pc, PRIOR_NBIAS, 1, 1);
+    set_tensor(&t[k++], "zprior.factors", &h->zprior.factors, 2, pc, PRIOR_NFAC, 1, 1);
+    return k;
+}
+
+int lossy_net_tensors(LossyNet *net, NetTensor t[LOSSY_MAX_TENSORS])
 {
     int k = 0;
     char name[16];
@@ -114,10 +155,60 @@ void lossy_net_tensors(LossyNet *net, NetTensor t[LOSSY_TENSORS])
     }
     set_tensor(&t[k++], "gain", &net->gain, 2, net->levels, net->m, 1, 1);
     set_tensor(&t[k++], "igain", &net->igain, 2, net->levels, net->m, 1, 1);
+    if (net->hyper.z > 0)
+        return k + hyper_tensors(net, t + k);
     const int pc = net->prior.m;
     set_tensor(&t[k++], "prior.matrices", &net->prior.matrices, 2, pc, PRIOR_NMAT, 1, 1);
     set_tensor(&t[k++], "prior.biases", &net->prior.biases, 2, pc, PRIOR_NBIAS, 1, 1);
     set_tensor(&t[k++], "prior.factors", &net->prior.factors, 2, pc, PRIOR_NFAC, 1, 1);
+    return k;
+}
+
+/* Gains [old_levels][m] -> [levels][m], the new top levels extrapolated
+ * from the two highest (log domain). */
+static int extend_levels(Param *p, int old_levels, int levels, int m)
+{
+    Param q;
+    if (param_alloc(&q, (size_t)levels * m) < 0)
+        return -1;
+    memcpy(q.v, p->v, sizeof(float) * (size_t)old_levels * m);
+    for (int l = old_levels; l < levels; l++)
+        for (int c = 0; c < m; c++) {
+            const float top = p->v[(size_t)(old_levels - 1) * m + c];
+            const float below = old_levels > 1 ? p->v[(size_t)(old_levels - 2) * m + c] : top;
+            q.v[(size_t)l * m + c] = top + (float)(l - old_levels + 1) * (top - below);
+        }
+    param_free(p);
+    *p = q;
+    return 0;
+}
+
+int lossy_net_to_hyper(LossyNet *net, int levels, const float *lambdas, Rng *rng)
+{
+    if (net->hyper.z > 0 || levels < net->levels || levels > LOSSY_MAX_LEVELS)
+        return -1;
+    for (int l = 0; l < levels; l++)
+        if (!(lambdas[l] > 0))
+            return -1;
+    if (extend_levels(&net->gain, net->levels, levels, net->m) < 0
+        || extend_levels(&net->igain, net->levels, levels, net->m) < 0)
+        return -1;
+    net->levels = levels;
+    for (int l = 0; l < levels; l++)
+        net->lambda[l] = lambdas[l];
+    float mean_gain[LOSSY_MAX_LEVELS];
+    for (int l = 0; l < levels; l++) {
+        double sum = 0;
+        for (int c = 0; c < net->m; c++)
+            sum += net->gain.v[(size_t)l * net->m + c];
+        mean_gain[l] = (float)(sum / net->m);
+    }
+    if (hyper_net_init(&net->hyper, net->n, net->m, levels, mean_gain, rng) < 0)
+        return -1;
+    prior_free(&net->prior);
+    memset(&net->prior, 0, sizeof net->prior);
+    net->prior_sets = 0;
+    return 0;
 }
 
 double lossy_net_prior_at(const LossyNet *net, double pos, int k, int *prior_channel)
@@ -161,10 +252,10 @@ int lossy_net_split_prior(LossyNet *net)
 
 size_t lossy_net_param_count(LossyNet *net)
 {
-    NetTensor t[LOSSY_TENSORS];
-    lossy_net_tensors(net, t);
+    NetTensor t[LOSSY_MAX_TENSORS];
+    const int count = lossy_net_tensors(net, t);
     size_t n = 0;
-    for (int i = 0; i < LOSSY_TENSORS; i++)
+    for (int i = 0; i < count; i++)
         n += t[i].p->n;
     return n;
 }
@@ -182,9 +273,9 @@ double lossy_level_position_v1(int levels, int quality)
     return (double)(levels - 1) * clamp_quality(quality) / 100.0;
 }
 
-void lossy_net_gains(const LossyNet *net, double pos, float *g, float *ig)
+/* Levels a, a + 1 and the weight t of a + 1 for a level position. */
+static int gain_levels(const LossyNet *net, double pos, int *b, double *t)
 {
-    const int m = net->m;
     if (pos < LOSSY_MIN_LEVEL_POSITION)
         pos = LOSSY_MIN_LEVEL_POSITION;
     if (pos > net->levels - 1)
@@ -194,8 +285,30 @@ void lossy_net_gains(const LossyNet *net, double pos, float *g, float *ig)
         a = 0;   /* below level 0: extrapolate along levels 0..1 (t < 0) */
     if (a >= net->levels - 1)
         a = net->levels > 1 ? net->levels - 2 : 0;
-    const int b = net->levels > 1 ? a + 1 : a;
-    const double t = pos - a;
+    *b = net->levels > 1 ? a + 1 : a;
+    *t = pos - a;
+    return a;
+}
+
+void lossy_net_log_gains(const LossyNet *net, double pos, float *lg, float *lig)
+{
+    const int m = net->m;
+    int b;
+    double t;
+    const int a = gain_levels(net, pos, &b, &t);
+    for (int c = 0; c < m; c++) {
+        lg[c] = (float)((1 - t) * net->gain.v[(size_t)a * m + c] + t * net->gain.v[(size_t)b * m + c]);
+        lig[c] = (float)((1 - t) * net->igain.v[(size_t)a * m + c]
+                         + t * net->igain.v[(size_t)b * m + c]);
+    }
+}
+
+void lossy_net_gains(const LossyNet *net, double pos, float *g, float *ig)
+{
+    const int m = net->m;
+    int b;
+    double t;
+    const int a = gain_levels(net, pos, &b, &t);
     for (int c = 0; c < m; c++) {
         double lg = (1 - t) * net->gain.v[(size_t)a * m + c] + t * net->gain.v[(size_t)b * m + c];
         double lig = (1 - t) * net->igain.v[(size_t)a * m + c]

@@ -20,11 +20,14 @@
 #define LAT_LOSSY_NET_H
 #include "nn/nn.h"
 #include "lossy/prior.h"
+#include "lossy/hyper_net.h"
 
 #define LOSSY_MAX_LEVELS 16
 #define LOSSY_MAX_N 1024
 #define LOSSY_MAX_M 1024
-#define LOSSY_TENSORS 33     /* parameter tensors in a model file */
+#define LOSSY_TENSORS 33     /* parameter tensors of architectures 1 and 2 */
+#define LOSSY_BASE_TENSORS 30   /* transforms and y gains, common to all architectures */
+#define LOSSY_MAX_TENSORS (LOSSY_BASE_TENSORS + HYPER_TENSORS)   /* architecture 3 */
 
 typedef struct LossyNet {
     int n, m, levels;
@@ -35,8 +38,9 @@ typedef struct LossyNet {
     Gdn gs_gdn[3];          /* inverse GDN */
     Param gain;             /* [levels][m], log of the encoder gains */
     Param igain;            /* [levels][m], log of the decoder (inverse) gains */
-    int prior_sets;         /* 1 (shared) or levels (one prior per level) */
+    int prior_sets;         /* 1 (shared) or levels (one prior per level); 0 with a hyperprior */
     Prior prior;            /* prior_sets * m channels, set-major */
+    HyperNet hyper;         /* architecture 3 (hyper.z > 0): y's entropy model */
 } LossyNet;
 
 /* Allocates and initialises all layers (random init from rng). gains are
@@ -72,10 +76,19 @@ typedef struct NetTensor {
     Param *p;
 } NetTensor;
 
-/* Fills t[LOSSY_TENSORS] in the order of the model file. The first
- * LOSSY_TENSORS - 3 tensors are the transforms and gains; the last 3 are
- * the prior. */
-void lossy_net_tensors(LossyNet *net, NetTensor t[LOSSY_TENSORS]);
+/* Turns an architecture 1/2 net into architecture 3: the factorized prior
+ * of y is dropped, a fresh hyperprior added (z gains start at each level's
+ * mean y log-gain), and levels beyond net->levels (up to `levels`, lambdas
+ * given for all) get y gains extrapolated linearly in the log domain from
+ * the top two levels. Returns 0 or -1 (bad arguments, out of memory; net
+ * unchanged on bad arguments). */
+int lossy_net_to_hyper(LossyNet *net, int levels, const float *lambdas, Rng *rng);
+
+/* Fills t[] in the order of the model file and returns the count
+ * (LOSSY_TENSORS, or LOSSY_MAX_TENSORS with a hyperprior). The first
+ * LOSSY_BASE_TENSORS are the transforms and gains; the last 3 are always
+ * a factorized prior (of y, or of z with a hyperprior). */
+int lossy_net_tensors(LossyNet *net, NetTensor t[LOSSY_MAX_TENSORS]);
 size_t lossy_net_param_count(LossyNet *net);
 
 /* Below the lowest trained level, gains extrapolate this far at most. */
@@ -91,6 +104,8 @@ double lossy_level_position_v1(int levels, int quality);
  * in [LOSSY_MIN_LEVEL_POSITION, levels - 1] (log-linear interpolation
  * between adjacent levels, extrapolation from levels 0 and 1 below 0). */
 void lossy_net_gains(const LossyNet *net, double pos, float *g, float *ig);
+/* The same as natural logs: lg[m] = log g, lig[m] = log ig. */
+void lossy_net_log_gains(const LossyNet *net, double pos, float *lg, float *lig);
 
 /* What inference calls reuse from one call to the next (e.g. the tiles of
  * an image): two activation buffers and the layers' scratch. Reuse also

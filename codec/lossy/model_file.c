@@ -38,12 +38,28 @@ void model_opt_state_free(ModelOptState *o)
 }
 
 /* Number of float parameters of the architecture, without allocating. */
-static uint64_t arch_float_count(uint64_t n, uint64_t m, uint64_t l, uint64_t prior_sets)
+static uint64_t arch_float_count(uint32_t arch, uint64_t n, uint64_t m, uint64_t l)
 {
+    const uint64_t prior = PRIOR_NMAT + PRIOR_NBIAS + PRIOR_NFAC;
     uint64_t ga = 3 * n * 25 + n + 2 * (n * n * 25 + n) + m * n * 25 + m;
     uint64_t gs = m * n * 25 + n + 2 * (n * n * 25 + n) + n * 3 * 25 + 3;
     uint64_t gdn = 6 * (n + n * n);
-    return ga + gs + gdn + 2 * l * m + prior_sets * m * (PRIOR_NMAT + PRIOR_NBIAS + PRIOR_NFAC);
+    uint64_t base = ga + gs + gdn + 2 * l * m;
+    if (arch == LATM_ARCH_FACTORIZED)
+        return base + m * prior;
+    if (arch == LATM_ARCH_PER_LEVEL_PRIOR)
+        return base + l * m * prior;
+    const uint64_t z = n, hid = m + m / 2;   /* hyper_net.h */
+    uint64_t ha = m * n * 9 + n + n * n * 25 + n + n * z * 25 + z;
+    uint64_t hs = z * m * 25 + m + m * hid * 25 + hid + hid * 2 * m * 9 + 2 * m;
+    return base + ha + hs + 2 * l * z + l * z * prior;
+}
+
+static uint32_t net_arch(const LossyNet *net)
+{
+    if (net->hyper.z > 0)
+        return LATM_ARCH_HYPERPRIOR;
+    return net->prior_sets > 1 ? LATM_ARCH_PER_LEVEL_PRIOR : LATM_ARCH_FACTORIZED;
 }
 
 static int id_valid(const uint8_t *id)
@@ -88,13 +104,13 @@ int model_file_write(LossyNet *net, const char *id, const char *note, uint64_t s
     memcpy(idb, id, id_len);
     if (!id_valid(idb))
         return LAT_ERR_INVALID_ARGUMENT;
-    NetTensor t[LOSSY_TENSORS];
-    lossy_net_tensors(net, t);
+    NetTensor t[LOSSY_MAX_TENSORS];
+    const int count = lossy_net_tensors(net, t);
     size_t floats = lossy_net_param_count(net);
     if (opt && opt->count != floats)
         return LAT_ERR_INVALID_ARGUMENT;
     size_t size = LATM_OFF_LAMBDAS + 4 * (size_t)net->levels + 4 + note_len + 4
-                + DESC_SIZE * LOSSY_TENSORS + 4 * floats + (opt ? 8 + 8 * floats : 0)
+                + DESC_SIZE * (size_t)count + 4 * floats + (opt ? 8 + 8 * floats : 0)
                 + LATM_TRAILER_SIZE;
     uint8_t *buf = calloc(1, size);
     if (!buf)
@@ -104,7 +120,7 @@ int model_file_write(LossyNet *net, const char *id, const char *note, uint64_t s
     put_u32(p + LATM_OFF_VERSION, LATM_VERSION);
     put_u32(p + LATM_OFF_FLAGS, opt ? LATM_FLAG_OPTIMIZER : 0);
     memcpy(p + LATM_OFF_ID, idb, LATM_ID_LEN);
-    put_u32(p + LATM_OFF_ARCH, net->prior_sets > 1 ? LATM_ARCH_PER_LEVEL_PRIOR : LATM_ARCH_FACTORIZED);
+    put_u32(p + LATM_OFF_ARCH, net_arch(net));
     put_u32(p + LATM_OFF_N, (uint32_t)net->n);
     put_u32(p + LATM_OFF_M, (uint32_t)net->m);
     put_u32(p + LATM_OFF_LEVELS, (uint32_t)net->levels);
@@ -116,16 +132,16 @@ int model_file_write(LossyNet *net, const char *id, const char *note, uint64_t s
     if (note_len)
         memcpy(p + 4, note, note_len);
     p += 4 + note_len;
-    put_u32(p, LOSSY_TENSORS);
+    put_u32(p, (uint32_t)count);
     p += 4;
-    for (int i = 0; i < LOSSY_TENSORS; i++, p += DESC_SIZE) {
+    for (int i = 0; i < count; i++, p += DESC_SIZE) {
         memcpy(p + DESC_OFF_NAME, t[i].name, strlen(t[i].name));
         put_u32(p + DESC_OFF_NDIM, (uint32_t)t[i].ndim);
         for (int d = 0; d < 4; d++)
             put_u32(p + DESC_OFF_DIMS + 4 * d, d < t[i].ndim ? (uint32_t)t[i].dims[d] : 1);
     }
     uint8_t *weights = p;
-    for (int i = 0; i < LOSSY_TENSORS; i++)
+    for (int i = 0; i < count; i++)
         for (size_t j = 0; j < t[i].p->n; j++, p += 4)
             put_f32(p, t[i].p->v[j]);
     uint64_t hash = hash64_update(HASH64_INIT, weights, (size_t)(p - weights));
@@ -173,13 +189,15 @@ int model_file_read(const uint8_t *data, size_t size, LossyNet *net, char id[LAT
         return LAT_ERR_BAD_MODEL;
     const uint32_t arch = get_u32(data + LATM_OFF_ARCH);
     if (!id_valid(data + LATM_OFF_ID)
-        || (arch != LATM_ARCH_FACTORIZED && arch != LATM_ARCH_PER_LEVEL_PRIOR))
+        || (arch != LATM_ARCH_FACTORIZED && arch != LATM_ARCH_PER_LEVEL_PRIOR
+            && arch != LATM_ARCH_HYPERPRIOR))
         return LAT_ERR_BAD_MODEL;
     const uint32_t n = get_u32(data + LATM_OFF_N), m = get_u32(data + LATM_OFF_M);
     const uint32_t l = get_u32(data + LATM_OFF_LEVELS);
     if (n < 1 || n > LOSSY_MAX_N || m < 1 || m > LOSSY_MAX_M || l < 1 || l > LOSSY_MAX_LEVELS)
         return LAT_ERR_BAD_MODEL;
     const uint32_t prior_sets = arch == LATM_ARCH_PER_LEVEL_PRIOR ? l : 1;
+    const int count = arch == LATM_ARCH_HYPERPRIOR ? LOSSY_MAX_TENSORS : LOSSY_TENSORS;
     size_t pos = LATM_OFF_LAMBDAS + 4 * (size_t)l;
     if (size < pos + 4)
         return LAT_ERR_TRUNCATED;
@@ -188,8 +206,8 @@ int model_file_read(const uint8_t *data, size_t size, LossyNet *net, char id[LAT
         return LAT_ERR_BAD_MODEL;
     const size_t note_pos = pos + 4;
     pos = note_pos + note_len;
-    const uint64_t floats = arch_float_count(n, m, l, prior_sets);
-    const uint64_t expect = (uint64_t)pos + 4 + DESC_SIZE * LOSSY_TENSORS + 4 * floats
+    const uint64_t floats = arch_float_count(arch, n, m, l);
+    const uint64_t expect = (uint64_t)pos + 4 + DESC_SIZE * (uint64_t)count + 4 * floats
                           + ((flags & LATM_FLAG_OPTIMIZER) ? 8 + 8 * floats : 0) + LATM_TRAILER_SIZE;
     if (size < expect)
         return LAT_ERR_TRUNCATED;
@@ -197,10 +215,10 @@ int model_file_read(const uint8_t *data, size_t size, LossyNet *net, char id[LAT
         return LAT_ERR_BAD_MODEL;   /* trailing bytes */
     if (crc32_update(0, data, size - 4) != get_u32(data + size - 4))
         return LAT_ERR_BAD_MODEL;
-    if (get_u32(data + pos) != LOSSY_TENSORS)
+    if (get_u32(data + pos) != (uint32_t)count)
         return LAT_ERR_BAD_MODEL;
     const size_t desc_pos = pos + 4;
-    const size_t weights_pos = desc_pos + DESC_SIZE * LOSSY_TENSORS;
+    const size_t weights_pos = desc_pos + DESC_SIZE * (size_t)count;
     const size_t weights_size = 4 * (size_t)floats;
     const uint64_t stored_hash = get_u64(data + size - LATM_TRAILER_SIZE);
     const uint64_t h = hash64_update(HASH64_INIT, data + weights_pos, weights_size);
@@ -219,10 +237,14 @@ int model_file_read(const uint8_t *data, size_t size, LossyNet *net, char id[LAT
     rng_seed(&rng, 1);
     if (lossy_net_init(net, (int)n, (int)m, (int)l, lambdas, (int)prior_sets, &rng) < 0)
         return LAT_ERR_OUT_OF_MEMORY;
-    NetTensor t[LOSSY_TENSORS];
+    if (arch == LATM_ARCH_HYPERPRIOR && lossy_net_to_hyper(net, (int)l, lambdas, &rng) < 0) {
+        lossy_net_free(net);
+        return LAT_ERR_OUT_OF_MEMORY;
+    }
+    NetTensor t[LOSSY_MAX_TENSORS];
     lossy_net_tensors(net, t);
     const uint8_t *w = data + weights_pos;
-    for (int i = 0; i < LOSSY_TENSORS; i++) {
+    for (int i = 0; i < count; i++) {
         const uint8_t *d = data + desc_pos + (size_t)DESC_SIZE * i;
         char name[17];
         memcpy(name, d + DESC_OFF_NAME, 16);

@@ -10,6 +10,7 @@
 #define LATM_VERSION 1
 #define LATM_ARCH_FACTORIZED 1        /* one prior shared by all levels */
 #define LATM_ARCH_PER_LEVEL_PRIOR 2   /* one prior per level */
+#define LATM_ARCH_HYPERPRIOR 3        /* mean-scale hyperprior (lossy/hyper_net.h) */
 #define LATM_FLAG_OPTIMIZER 1u
 #define LATM_MAX_NOTE 4096
 #define LATM_ID_LEN 32

@@ -44,6 +44,13 @@ typedef struct TrainConfig {
                                  warmup steps (fresh optimizer state); 0: none */
     int per_level_prior;      /* 1 (default): one prior per level (a shared-prior
                                  model being resumed is split); 0: one shared prior */
+    int hyperprior;           /* 1: model architecture 3 (mean-scale hyperprior); a
+                                 resumed architecture 1/2 model is converted (its
+                                 transforms and y gains kept; with more levels and
+                                 lambdas than it has, the new levels' gains are
+                                 extrapolated); crop a multiple of 64 */
+    long freeze_until;        /* transforms and y gains fixed while the step counter
+                                 is below this (a fresh hyperprior learns first) */
     uint64_t seed;
     int threads;              /* > 0: passed to nn_set_threads by trainer_new */
     char model_id[33];
@@ -71,8 +78,10 @@ typedef struct TrainStats {
 } TrainStats;
 
 typedef struct ValStats {
-    double bpp;               /* ideal bits of round(y*g) under the prior / pixels */
-    double coded_bpp;         /* the lossy streams as zstd frames (what a file holds) */
+    double bpp;               /* ideal bits of y's symbols under the model / pixels */
+    double bpp_z;             /* the same for z (hyperprior), else 0 */
+    double coded_bpp;         /* the lossy streams (what a file holds); -1: no coder
+                                 for the architecture yet */
     double psnr;              /* mean over validation images, 8-bit output */
     int images;
 } ValStats;
@@ -109,9 +118,10 @@ int trainer_serialize(Trainer *t, int with_optimizer, const char *note, uint8_t 
  * returns the loss (NAN when out of memory). Same seed, same crops, levels
  * and noise. */
 double trainer_loss_and_gradients(Trainer *t, uint64_t seed);
-/* For tests: the parameter tensors (file order), LOSSY_TENSORS of them. */
+/* For tests: the parameter tensors (file order), trainer_tensor_count of them. */
 struct Param;
 struct Param *trainer_param(Trainer *t, int index, char name[16]);
+int trainer_tensor_count(const Trainer *t);
 
 /* Architecture actually in use (after resume). */
 void trainer_arch(const Trainer *t, int *n, int *m, int *levels, float *lambdas);

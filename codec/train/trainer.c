@@ -15,14 +15,18 @@
 #include "lossy/lossy_net.h"
 #include "lossy/model_file.h"
 #include "train/train_data.h"
+#include "train/train_hyper.h"
 
-#define NET_PARAMS (LOSSY_TENSORS - 3)   /* transforms + gains; the last 3 are the prior */
+/* Tensors before the last 3 (a factorized prior: of y, or of z with a
+ * hyperprior), which have their own optimizer (--prior-lr-mult). */
+#define NET_PARAMS(t) ((t)->ntensors - 3)
 
 struct Trainer {
     TrainConfig cfg;
     LossyNet net;
     Adam adam_net, adam_prior;
-    Param *params[LOSSY_TENSORS];
+    Param *params[LOSSY_MAX_TENSORS];
+    int ntensors;
     long step;
     long start_step;          /* step this run started from (warmup) */
     Rng rng;
@@ -41,6 +45,7 @@ struct Trainer {
     /* Gradients. */
     Tensor *d_ga_a[4], *d_ga_g[3], *d_z, *d_gs_a[4], *d_gs_g[3];
     float *d_rate;                   /* one latent plane */
+    HyperTrain hyper;                /* architecture 3 */
 };
 
 void train_default_config(TrainConfig *c)
@@ -95,6 +100,7 @@ static void free_tensors(Trainer *t)
     free(t->level);
     free(t->noise_seed);
     free(t->flat_grad);
+    hyper_train_free(&t->hyper);
 }
 
 static int alloc_tensors(Trainer *t)
@@ -124,6 +130,8 @@ static int alloc_tensors(Trainer *t)
     t->d_rate = malloc(sizeof(float) * (size_t)(c >> 4) * (c >> 4));
     t->level = malloc(sizeof(int) * (size_t)b);
     t->noise_seed = malloc(sizeof(uint64_t) * (size_t)b);
+    if (t->net.hyper.z > 0 && hyper_train_alloc(&t->hyper, &t->net, b, c) < 0)
+        err = 1;
     return (err || !t->d_rate || !t->level || !t->noise_seed) ? -1 : 0;
 }
 
@@ -145,9 +153,9 @@ void trainer_free(Trainer *t)
 static void load_moments(Trainer *t, const ModelOptState *o)
 {
     size_t at = 0;
-    for (int i = 0; i < LOSSY_TENSORS; i++) {
-        Adam *a = i < NET_PARAMS ? &t->adam_net : &t->adam_prior;
-        int k = i < NET_PARAMS ? i : i - NET_PARAMS;
+    for (int i = 0; i < t->ntensors; i++) {
+        Adam *a = i < NET_PARAMS(t) ? &t->adam_net : &t->adam_prior;
+        int k = i < NET_PARAMS(t) ? i : i - NET_PARAMS(t);
         size_t n = t->params[i]->n;
         memcpy(a->m[k], o->m + at, n * sizeof(float));
         memcpy(a->v[k], o->v + at, n * sizeof(float));
@@ -164,16 +172,16 @@ static int split_prior(Trainer *t)
     Adam old = t->adam_prior;
     memset(&t->adam_prior, 0, sizeof t->adam_prior);
     int err = lossy_net_split_prior(&t->net);
-    NetTensor nt[LOSSY_TENSORS];
+    NetTensor nt[LOSSY_MAX_TENSORS];
     lossy_net_tensors(&t->net, nt);
-    for (int i = NET_PARAMS; i < LOSSY_TENSORS; i++)
+    for (int i = NET_PARAMS(t); i < t->ntensors; i++)
         t->params[i] = nt[i].p;
-    if (err < 0 || adam_init(&t->adam_prior, t->params + NET_PARAMS, 3) < 0) {
+    if (err < 0 || adam_init(&t->adam_prior, t->params + NET_PARAMS(t), 3) < 0) {
         adam_free(&old);
         return -1;
     }
     for (int i = 0; i < 3; i++) {
-        const size_t n = t->params[NET_PARAMS + i]->n / (size_t)t->net.levels;
+        const size_t n = t->params[NET_PARAMS(t) + i]->n / (size_t)t->net.levels;
         for (int l = 0; l < t->net.levels; l++) {
             memcpy(t->adam_prior.m[i] + n * l, old.m[i], n * sizeof(float));
             memcpy(t->adam_prior.v[i] + n * l, old.v[i], n * sizeof(float));
@@ -190,7 +198,8 @@ int trainer_new(Trainer **out, const TrainConfig *cfg, const uint8_t *resume, si
     *out = NULL;
     if (cfg->batch < 1 || cfg->crop < 16 || cfg->crop % 16 != 0 || cfg->scale_copies < 1
         || cfg->min_scale <= 0 || cfg->min_scale > 1 || cfg->shards < 1
-        || cfg->shards > cfg->batch || cfg->shard < 0 || cfg->shard >= cfg->shards)
+        || cfg->shards > cfg->batch || cfg->shard < 0 || cfg->shard >= cfg->shards
+        || (cfg->hyperprior && cfg->crop % 64 != 0))
         return LAT_ERR_INVALID_ARGUMENT;
     Trainer *t = calloc(1, sizeof *t);
     if (!t)
@@ -224,13 +233,23 @@ int trainer_new(Trainer **out, const TrainConfig *cfg, const uint8_t *resume, si
                                                                     : LAT_ERR_OUT_OF_MEMORY;
         }
     }
-    NetTensor nt[LOSSY_TENSORS];
-    lossy_net_tensors(&t->net, nt);
-    for (int i = 0; i < LOSSY_TENSORS; i++)
+    if (cfg->hyperprior && t->net.hyper.z == 0) {
+        /* Architecture 1/2 -> 3: the optimizer state does not carry over. */
+        const int more = cfg->levels > t->net.levels;
+        model_opt_state_free(&opt);
+        if (lossy_net_to_hyper(&t->net, more ? cfg->levels : t->net.levels,
+                               more ? cfg->lambdas : t->net.lambda, &t->rng) < 0) {
+            trainer_free(t);
+            return LAT_ERR_INVALID_ARGUMENT;
+        }
+    }
+    NetTensor nt[LOSSY_MAX_TENSORS];
+    t->ntensors = lossy_net_tensors(&t->net, nt);
+    for (int i = 0; i < t->ntensors; i++)
         t->params[i] = nt[i].p;
     err = LAT_ERR_OUT_OF_MEMORY;
-    if (adam_init(&t->adam_net, t->params, NET_PARAMS) < 0
-        || adam_init(&t->adam_prior, t->params + NET_PARAMS, 3) < 0 || alloc_tensors(t) < 0)
+    if (adam_init(&t->adam_net, t->params, (size_t)NET_PARAMS(t)) < 0
+        || adam_init(&t->adam_prior, t->params + NET_PARAMS(t), 3) < 0 || alloc_tensors(t) < 0)
         goto fail;
     t->adam_net.clip_norm = cfg->clip;
     t->adam_prior.clip_norm = cfg->clip;
@@ -380,6 +399,10 @@ static int forward_backward(Trainer *t, double *loss_out, double *bits_out, doub
     const double pixels = (double)C * C;
     const float rate_scale = (float)(1.0 / (B * pixels));
     double bits_total = 0;
+    const int hyper = net->hyper.z > 0;
+    if (hyper)
+        NN_TRY(hyper_train_forward(&t->hyper, net, y, t->level, t->cfg.ste, rate_scale,
+                                   t->noise_seed, s, &bits_total));
     /* Gains, quantization and the rate (with its backward: it needs only y). */
     tensor_zero(t->d_ga_a[3]);
     for (int b = 0; b < NB; b++) {
@@ -397,8 +420,15 @@ static int forward_backward(Trainer *t, double *loss_out, double *bits_out, doub
                 yr[i] = v + rng_uniform(&noise) - 0.5f;
                 zp[i] = (t->cfg.ste ? rintf(v) : yr[i]) * ig;
             }
-            bits_total += prior_bits_backward(&net->prior, lossy_prior_channel(net, l, k), yr, hw,
-                                              rate_scale, t->d_rate);
+            if (hyper) {
+                double d_lg;
+                bits_total += hyper_train_y_bits(&t->hyper, net, b, k, lg, yr, hw, rate_scale,
+                                                 t->d_rate, &d_lg);
+                net->gain.g[(size_t)l * M + k] += (float)d_lg;
+            } else {
+                bits_total += prior_bits_backward(&net->prior, lossy_prior_channel(net, l, k), yr,
+                                                  hw, rate_scale, t->d_rate);
+            }
             float *dy = t->d_ga_a[3]->data + ((size_t)b * M + k) * hw;
             double dg = 0;
             for (size_t i = 0; i < hw; i++) {
@@ -438,42 +468,51 @@ static int forward_backward(Trainer *t, double *loss_out, double *bits_out, doub
     }
     loss = (loss + bits_total / pixels) / B;
 
-    /* ---- backward through g_s ---- */
-    for (int i = 3; i >= 0; i--) {
-        const Tensor *xin = i > 0 ? t->gs_g[i - 1] : t->z;
-        Tensor *dxin = i > 0 ? t->d_gs_g[i - 1] : t->d_z;
-        NN_TRY(deconv2d_backward(&net->gs[i], xin, t->d_gs_a[i], dxin, s));
-        if (i > 0)
-            NN_TRY(gdn_backward(&net->gs_gdn[i - 1], t->gs_a[i - 1], t->d_gs_g[i - 1],
-                                t->d_gs_a[i - 1], s));
-    }
-    /* ---- through the gains (straight-through rounding) ---- */
-    for (int b = 0; b < NB; b++) {
-        const int l = t->level[b];
-        for (int k = 0; k < M; k++) {
-            const float g = expf(net->gain.v[(size_t)l * M + k]);
-            const float ig = expf(net->igain.v[(size_t)l * M + k]);
-            const size_t off = ((size_t)b * M + k) * hw;
-            const float *yp = y->data + off, *dz = t->d_z->data + off, *zp = t->z->data + off;
-            float *dy = t->d_ga_a[3]->data + off;
-            double dg = 0, dig = 0;
-            for (size_t i = 0; i < hw; i++) {
-                dy[i] += dz[i] * ig * g;
-                dg += (double)dz[i] * ig * yp[i];
-                dig += (double)dz[i] * zp[i];   /* z = q * ig, so dz/d(log ig) = z */
+    /* With the transforms frozen only the hyperprior learns (from the rate,
+     * which does not depend on g_s). */
+    const int frozen = t->step < t->cfg.freeze_until;
+    if (!frozen) {
+        /* ---- backward through g_s ---- */
+        for (int i = 3; i >= 0; i--) {
+            const Tensor *xin = i > 0 ? t->gs_g[i - 1] : t->z;
+            Tensor *dxin = i > 0 ? t->d_gs_g[i - 1] : t->d_z;
+            NN_TRY(deconv2d_backward(&net->gs[i], xin, t->d_gs_a[i], dxin, s));
+            if (i > 0)
+                NN_TRY(gdn_backward(&net->gs_gdn[i - 1], t->gs_a[i - 1], t->d_gs_g[i - 1],
+                                    t->d_gs_a[i - 1], s));
+        }
+        /* ---- through the gains (straight-through rounding) ---- */
+        for (int b = 0; b < NB; b++) {
+            const int l = t->level[b];
+            for (int k = 0; k < M; k++) {
+                const float g = expf(net->gain.v[(size_t)l * M + k]);
+                const float ig = expf(net->igain.v[(size_t)l * M + k]);
+                const size_t off = ((size_t)b * M + k) * hw;
+                const float *yp = y->data + off, *dz = t->d_z->data + off, *zp = t->z->data + off;
+                float *dy = t->d_ga_a[3]->data + off;
+                double dg = 0, dig = 0;
+                for (size_t i = 0; i < hw; i++) {
+                    dy[i] += dz[i] * ig * g;
+                    dg += (double)dz[i] * ig * yp[i];
+                    dig += (double)dz[i] * zp[i];   /* z = q * ig, so dz/d(log ig) = z */
+                }
+                net->gain.g[(size_t)l * M + k] += (float)(dg * g);
+                net->igain.g[(size_t)l * M + k] += (float)dig;
             }
-            net->gain.g[(size_t)l * M + k] += (float)(dg * g);
-            net->igain.g[(size_t)l * M + k] += (float)dig;
         }
     }
-    /* ---- backward through g_a ---- */
-    for (int i = 3; i >= 0; i--) {
-        const Tensor *xin = i > 0 ? t->ga_g[i - 1] : t->x;
-        Tensor *dxin = i > 0 ? t->d_ga_g[i - 1] : NULL;
-        NN_TRY(conv2d_backward(&net->ga[i], xin, t->d_ga_a[i], dxin, s));
-        if (i > 0)
-            NN_TRY(gdn_backward(&net->ga_gdn[i - 1], t->ga_a[i - 1], t->d_ga_g[i - 1],
-                                t->d_ga_a[i - 1], s));
+    if (hyper)
+        NN_TRY(hyper_train_backward(&t->hyper, net, y, t->level, t->d_ga_a[3], s));
+    if (!frozen) {
+        /* ---- backward through g_a ---- */
+        for (int i = 3; i >= 0; i--) {
+            const Tensor *xin = i > 0 ? t->ga_g[i - 1] : t->x;
+            Tensor *dxin = i > 0 ? t->d_ga_g[i - 1] : NULL;
+            NN_TRY(conv2d_backward(&net->ga[i], xin, t->d_ga_a[i], dxin, s));
+            if (i > 0)
+                NN_TRY(gdn_backward(&net->ga_gdn[i - 1], t->ga_a[i - 1], t->d_ga_g[i - 1],
+                                    t->d_ga_a[i - 1], s));
+        }
     }
 
     *loss_out = loss;
@@ -492,7 +531,7 @@ double trainer_loss_and_gradients(Trainer *t, uint64_t seed)
 
 static void zero_gradients(Trainer *t)
 {
-    for (int i = 0; i < LOSSY_TENSORS; i++)
+    for (int i = 0; i < t->ntensors; i++)
         memset(t->params[i]->g, 0, t->params[i]->n * sizeof(float));
 }
 
@@ -504,14 +543,14 @@ static int reduce_gradients(Trainer *t, double *stats, int k)
     if (!t->flat_grad)
         return -1;
     size_t at = 0;
-    for (int i = 0; i < LOSSY_TENSORS; i++) {
+    for (int i = 0; i < t->ntensors; i++) {
         memcpy(t->flat_grad + at, t->params[i]->g, t->params[i]->n * sizeof(float));
         at += t->params[i]->n;
     }
     if (t->cfg.reduce(t->cfg.reduce_ctx, t->flat_grad, at, stats, k) < 0)
         return -1;
     at = 0;
-    for (int i = 0; i < LOSSY_TENSORS; i++) {
+    for (int i = 0; i < t->ntensors; i++) {
         memcpy(t->params[i]->g, t->flat_grad + at, t->params[i]->n * sizeof(float));
         at += t->params[i]->n;
     }
@@ -535,13 +574,16 @@ int trainer_step(Trainer *t, TrainStats *st)
 
     /* ---- update, unless something overflowed (then the step is dropped) ---- */
     double gsum = 0;
-    for (int i = 0; i < LOSSY_TENSORS; i++)
+    for (int i = 0; i < t->ntensors; i++)
         for (size_t j = 0; j < t->params[i]->n; j++)
             gsum += (double)t->params[i]->g[j] * t->params[i]->g[j];
     if (err < 0 || !isfinite(loss) || !isfinite(gsum)) {
         zero_gradients(t);
         return err < 0 ? err : LAT_ERR_INTERNAL;
     }
+    if (t->step < t->cfg.freeze_until)
+        for (int i = 0; i < LOSSY_BASE_TENSORS; i++)
+            memset(t->params[i]->g, 0, t->params[i]->n * sizeof(float));
     const double lr = trainer_lr_at(t, t->step);
     t->adam_net.lr = (float)lr;
     t->adam_prior.lr = (float)(lr * t->cfg.prior_lr_mult);
@@ -584,6 +626,37 @@ static double coded_bytes(const LossyLatents *lat)
     return total;
 }
 
+/* Validation latents of the factorized-prior architectures: y [1, M, h, w]
+ * in, the decoder input out; *bits the ideal bits under the prior, *coded
+ * the bytes of the lossy streams. Returns 0 or -1. */
+static int factorized_val_latents(const LossyNet *net, Tensor *y, double level_pos,
+                                  const float *g, const float *ig, double *bits, double *coded)
+{
+    const int M = net->m;
+    const size_t hw = (size_t)y->h * y->w;
+    *bits = 0;
+    LossyLatents lat = {.c = M, .h = y->h, .w = y->w, .quality = 0};
+    lat.q = malloc(sizeof(int32_t) * M * hw);
+    if (!lat.q)
+        return -1;
+    for (int k = 0; k < M; k++) {
+        float *yp = y->data + k * hw;
+        for (size_t p = 0; p < hw; p++) {
+            yp[p] = rintf(yp[p] * g[k]);
+            float c = yp[p] < -LOSSY_Q_MAX ? -LOSSY_Q_MAX : (yp[p] > LOSSY_Q_MAX ? LOSSY_Q_MAX : yp[p]);
+            lat.q[k * hw + p] = (int32_t)c;
+        }
+        int pk;
+        const double s = lossy_net_prior_at(net, level_pos, k, &pk);
+        *bits += prior_bits_scaled(&net->prior, pk, yp, hw, s);
+        for (size_t p = 0; p < hw; p++)
+            yp[p] *= ig[k];
+    }
+    *coded = coded_bytes(&lat);
+    lossy_latents_free(&lat);
+    return *coded < 0 ? -1 : 0;
+}
+
 int trainer_validate(Trainer *t, double level_pos, ValStats *vs)
 {
     memset(vs, 0, sizeof *vs);
@@ -596,7 +669,7 @@ int trainer_validate(Trainer *t, double level_pos, ValStats *vs)
     if (!x || !y || !xh || !g || !ig)
         goto done;
     lossy_net_gains(net, level_pos, g, ig);
-    double bpp_sum = 0, psnr_sum = 0, coded_sum = 0;
+    double bpp_sum = 0, bpp_z_sum = 0, psnr_sum = 0, coded_sum = 0;
     for (int i = 0; i < t->val.count; i++) {
         const TrainImage *im = &t->val.img[i];
         if (tensor_reshape(x, 1, 3, im->h, im->w) < 0)
@@ -607,30 +680,14 @@ int trainer_validate(Trainer *t, double level_pos, ValStats *vs)
                 x->data[k * plane + p] = im->rgb[p * 3 + k] * (1.0f / 255.0f);
         if (lossy_net_analysis(net, x, y, &work) < 0)
             goto done;
-        const size_t hw = (size_t)y->h * y->w;
-        double bits = 0;
-        LossyLatents lat = {.c = M, .h = y->h, .w = y->w, .quality = 0};
-        lat.q = malloc(sizeof(int32_t) * M * hw);
-        if (!lat.q)
+        double bits_y, bits_z = 0, coded = -1;
+        if ((net->hyper.z > 0 ? hyper_val_latents(net, y, level_pos, &bits_y, &bits_z, &work.s)
+                              : factorized_val_latents(net, y, level_pos, g, ig, &bits_y, &coded))
+            < 0)
             goto done;
-        for (int k = 0; k < M; k++) {
-            float *yp = y->data + k * hw;
-            for (size_t p = 0; p < hw; p++) {
-                yp[p] = rintf(yp[p] * g[k]);
-                float c = yp[p] < -LOSSY_Q_MAX ? -LOSSY_Q_MAX : (yp[p] > LOSSY_Q_MAX ? LOSSY_Q_MAX : yp[p]);
-                lat.q[k * hw + p] = (int32_t)c;
-            }
-            int pk;
-            const double s = lossy_net_prior_at(net, level_pos, k, &pk);
-            bits += prior_bits_scaled(&net->prior, pk, yp, hw, s);
-            for (size_t p = 0; p < hw; p++)
-                yp[p] *= ig[k];
-        }
-        const double coded = coded_bytes(&lat);
-        lossy_latents_free(&lat);
-        if (coded < 0)
-            goto done;
-        coded_sum += coded * 8 / ((double)im->w * im->h);
+        bpp_sum += bits_y / plane;
+        bpp_z_sum += bits_z / plane;
+        coded_sum = coded < 0 || coded_sum < 0 ? -1 : coded_sum + coded * 8 / (double)plane;
         if (lossy_net_synthesis(net, y, xh, &work) < 0)
             goto done;
         double se = 0;
@@ -642,13 +699,13 @@ int trainer_validate(Trainer *t, double level_pos, ValStats *vs)
                 se += e * e;
             }
         const double mse = se / (3.0 * plane);
-        bpp_sum += bits / plane;
         psnr_sum += mse > 0 ? 10.0 * log10(255.0 * 255.0 / mse) : 99.0;
     }
     vs->images = t->val.count;
     if (t->val.count > 0) {
         vs->bpp = bpp_sum / t->val.count;
-        vs->coded_bpp = coded_sum / t->val.count;
+        vs->coded_bpp = coded_sum < 0 ? -1 : coded_sum / t->val.count;
+        vs->bpp_z = bpp_z_sum / t->val.count;
         vs->psnr = psnr_sum / t->val.count;
     }
     err = 0;
@@ -679,9 +736,9 @@ int trainer_serialize(Trainer *t, int with_optimizer, const char *note, uint8_t 
             return LAT_ERR_OUT_OF_MEMORY;
         }
         size_t at = 0;
-        for (int i = 0; i < LOSSY_TENSORS; i++) {
-            Adam *a = i < NET_PARAMS ? &t->adam_net : &t->adam_prior;
-            int k = i < NET_PARAMS ? i : i - NET_PARAMS;
+        for (int i = 0; i < t->ntensors; i++) {
+            Adam *a = i < NET_PARAMS(t) ? &t->adam_net : &t->adam_prior;
+            int k = i < NET_PARAMS(t) ? i : i - NET_PARAMS(t);
             size_t n = t->params[i]->n;
             memcpy(opt.m + at, a->m[k], n * sizeof(float));
             memcpy(opt.v + at, a->v[k], n * sizeof(float));
@@ -694,11 +751,13 @@ int trainer_serialize(Trainer *t, int with_optimizer, const char *note, uint8_t 
     return err;
 }
 
+int trainer_tensor_count(const Trainer *t) { return t->ntensors; }
+
 Param *trainer_param(Trainer *t, int index, char name[16])
 {
-    if (index < 0 || index >= LOSSY_TENSORS)
+    if (index < 0 || index >= t->ntensors)
         return NULL;
-    NetTensor nt[LOSSY_TENSORS];
+    NetTensor nt[LOSSY_MAX_TENSORS];
     lossy_net_tensors(&t->net, nt);
     if (name)
         memcpy(name, nt[index].name, 16);

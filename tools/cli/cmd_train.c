@@ -60,6 +60,13 @@ static void usage(FILE *f)
         "                           gradient (default: noisy latents; --noise)\n"
         "  --shared-prior           one entropy model for all levels (default: one per\n"
         "                           level; a resumed shared-prior model is split)\n"
+        "  --hyperprior             model architecture 3: a mean-scale hyperprior codes y\n"
+        "                           (crop a multiple of 64); a resumed architecture 1/2\n"
+        "                           model keeps its transforms and y gains, and --lambdas\n"
+        "                           with more levels adds levels (gains extrapolated)\n"
+        "  --freeze-until S         train only the entropy model (transforms and y gains\n"
+        "                           fixed) while the step counter is below S\n"
+        "  --val-levels a,b,...     level positions validated (default: lowest, middle, top)\n"
         "  --seed S                 random seed (default 1)\n"
         "  --threads T|auto         threads (default 2; 1 per rank under mpirun); auto: 1 or\n"
         "                           2, re-measured every 500 steps (on a busy machine BLAS\n"
@@ -171,6 +178,25 @@ static int parse_lambdas(const char *s, float *out, int max)
     return *s ? -1 : n;
 }
 
+/* A comma-separated list of level positions (>= LOSSY min, any float). */
+static int parse_levels(const char *s, float *out, int max)
+{
+    int n = 0;
+    while (*s && n < max) {
+        char *end;
+        double v = strtod(s, &end);
+        if (end == s || !(v >= -4 && v <= TRAIN_MAX_LEVELS))
+            return -1;
+        out[n++] = (float)v;
+        s = end;
+        if (*s == ',')
+            s++;
+        else if (*s)
+            return -1;
+    }
+    return *s ? -1 : n;
+}
+
 static int read_file(const char *path, uint8_t **data, size_t *size)
 {
     FILE *f = fopen(path, "rb");
@@ -236,15 +262,19 @@ static int checkpoint(Run *r)
     return (a < 0 || b < 0) ? -1 : 0;
 }
 
-static void validate(Trainer *t, int levels)
+static void validate(Trainer *t, const float *pos, int count)
 {
-    const double pos[3] = {0, (levels - 1) / 2.0, levels - 1};
     fprintf(stderr, "val step %ld:", trainer_steps_done(t));
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < count; i++) {
         ValStats v;
-        if (trainer_validate(t, pos[i], &v) == 0 && v.images > 0)
+        if (trainer_validate(t, pos[i], &v) != 0 || v.images == 0)
+            continue;
+        if (v.coded_bpp < 0)   /* hyperprior: ideal bits of y and z */
+            fprintf(stderr, "  level %.1f %.4f bpp (y %.4f + z %.4f) %.2f dB%s", pos[i],
+                    v.bpp + v.bpp_z, v.bpp, v.bpp_z, v.psnr, i < count - 1 ? " |" : "");
+        else
             fprintf(stderr, "  level %.1f %.4f bpp (coded %.4f) %.2f dB%s", pos[i], v.bpp,
-                    v.coded_bpp, v.psnr, i < 2 ? " |" : "");
+                    v.coded_bpp, v.psnr, i < count - 1 ? " |" : "");
     }
     fprintf(stderr, "\n");
 }
@@ -334,7 +364,8 @@ int cmd_train(int argc, char **argv)
     int ndirs = 0, threads = 2, threads_given = 0, val_count = 3, auto_threads = 0;
     long steps = 100000, ck_every = 500, val_every = 1000, log_every = 50, snap_every = 5000;
     double time_limit_min = 0;
-    int lambdas_given = 0, nm_given = 0;
+    int lambdas_given = 0, nm_given = 0, val_count_levels = 0;
+    float val_levels[TRAIN_MAX_LEVELS];
 
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -408,6 +439,16 @@ int cmd_train(int argc, char **argv)
             cfg.ste = 1;
         } else if (strcmp(a, "--shared-prior") == 0) {
             cfg.per_level_prior = 0;
+        } else if (strcmp(a, "--hyperprior") == 0) {
+            cfg.hyperprior = 1;
+        } else if (OPT("--freeze-until")) {
+            LONG_ARG(cfg.freeze_until, 0, LONG_MAX);
+        } else if (OPT("--val-levels")) {
+            val_count_levels = parse_levels(v, val_levels, TRAIN_MAX_LEVELS);
+            if (val_count_levels < 1) {
+                fprintf(stderr, "lat train: bad --val-levels '%s'\n", v);
+                return 2;
+            }
         } else if (OPT("--seed")) {
             long seed;
             if (cli_parse_long(v, 0, LONG_MAX, &seed) < 0)
@@ -485,8 +526,14 @@ int cmd_train(int argc, char **argv)
     int n, m, levels;
     float lambdas[TRAIN_MAX_LEVELS];
     trainer_arch(t, &n, &m, &levels, lambdas);
-    if (talk && resume_path && (lambdas_given || nm_given))
+    if (talk && resume_path && (lambdas_given || nm_given) && !cfg.hyperprior)
         fprintf(stderr, "lat train: note: --N/--M/--lambdas are taken from %s\n", resume_path);
+    if (val_count_levels == 0) {
+        val_levels[0] = 0;
+        val_levels[1] = (levels - 1) / 2.0f;
+        val_levels[2] = (float)(levels - 1);
+        val_count_levels = 3;
+    }
     if (resume_path && !id)
         snprintf(cfg.model_id, sizeof cfg.model_id, "photo-f%dm%d-v1", n, m);
 
@@ -609,7 +656,7 @@ int cmd_train(int argc, char **argv)
             acc = 0;
         }
         if (val_every > 0 && s % val_every == 0 && nval > 0) {   /* nval is 0 off rank 0 */
-            validate(t, levels);
+            validate(t, val_levels, val_count_levels);
             last_val = s;
         }
         if (s % ck_every == 0 || (snap_every > 0 && s % snap_every == 0)) {
@@ -645,7 +692,7 @@ int cmd_train(int argc, char **argv)
     }
     if (status == 0 && talk) {
         if (nval > 0 && last_val != trainer_steps_done(t))
-            validate(t, levels);
+            validate(t, val_levels, val_count_levels);
         if (checkpoint(&run) < 0)
             status = 1;
     }
