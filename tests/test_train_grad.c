@@ -12,6 +12,7 @@
 #include "nn/nn.h"
 #include "lossy/lossy_net.h"
 #include "train/train.h"
+#include "train/train_hyper.h"
 
 
 static void zero_grads(Trainer *t)
@@ -117,8 +118,41 @@ static void check_gradients(int hyperprior, int rate_only)
     trainer_free(t);
 }
 
+/* The discretised Gaussian's rate and its two derivatives (double
+ * precision, so tight), including the far tail and the floor. */
+static void check_gaussian(void)
+{
+    const double rs[] = {0, 0.3, -0.7, 1.5, -4.2, 9.0};
+    const double sigmas[] = {0.11, 0.4, 1.0, 3.7, 40.0};
+    int checked = 0;
+    for (size_t i = 0; i < sizeof rs / sizeof rs[0]; i++)
+        for (size_t j = 0; j < sizeof sigmas / sizeof sigmas[0]; j++) {
+            const double r = rs[i], sg = sigmas[j], h = 1e-6;
+            double dr, ds;
+            const double bits = hyper_gaussian_bits(r, sg, &dr, &ds);
+            const double p = 0.5 * erfc(-(r + 0.5) / sg / sqrt(2.0))
+                           - 0.5 * erfc(-(r - 0.5) / sg / sqrt(2.0));
+            CHECK(fabs(bits + log2(fmax(p, 1e-9))) < 1e-6 * fmax(1.0, bits),
+                  "gaussian bits r %g sigma %g: %g, expected %g", r, sg, bits,
+                  -log2(fmax(p, 1e-9)));
+            if (p < 1e-8)
+                continue;   /* at the floor the gradient passes through on purpose */
+            const double fr = (hyper_gaussian_bits(r + h, sg, NULL, NULL)
+                               - hyper_gaussian_bits(r - h, sg, NULL, NULL)) / (2 * h);
+            const double fs = (hyper_gaussian_bits(r, sg + h, NULL, NULL)
+                               - hyper_gaussian_bits(r, sg - h, NULL, NULL)) / (2 * h);
+            CHECK(fabs(fr - dr) < 1e-5 * fmax(1.0, fabs(fr))
+                      && fabs(fs - ds) < 1e-5 * fmax(1.0, fabs(fs)),
+                  "gaussian derivatives r %g sigma %g: d/dr %g vs %g, d/dsigma %g vs %g", r, sg, dr,
+                  fr, ds, fs);
+            checked++;
+        }
+    printf("checked %d Gaussian rates and derivatives\n", checked);
+}
+
 int main(void)
 {
+    check_gaussian();
     check_gradients(0, 0);
     check_gradients(1, 0);
     check_gradients(1, 1);

@@ -78,7 +78,8 @@ static int deconv_relu(const Deconv2d *d, const Tensor *in, Tensor *out, NnScrat
 int hyper_net_analysis(const HyperNet *hn, const Tensor *y, Tensor *z, Tensor *tmp[2],
                        NnScratch *s)
 {
-    if (conv_relu(&hn->ha[0], y, tmp[0], 1, s) < 0 || conv_relu(&hn->ha[1], tmp[0], tmp[1], 1, s) < 0)
+    if (conv_relu(&hn->ha[0], y, tmp[0], 1, s) < 0
+        || conv_relu(&hn->ha[1], tmp[0], tmp[1], 1, s) < 0)
         return -1;
     return conv_relu(&hn->ha[2], tmp[1], z, 0, s);
 }
@@ -86,7 +87,8 @@ int hyper_net_analysis(const HyperNet *hn, const Tensor *y, Tensor *z, Tensor *t
 int hyper_net_synthesis(const HyperNet *hn, const Tensor *zin, int h, int w, Tensor *ms,
                         Tensor *tmp[2], NnScratch *s)
 {
-    if (deconv_relu(&hn->hs[0], zin, tmp[0], s) < 0 || deconv_relu(&hn->hs[1], tmp[0], tmp[1], s) < 0)
+    if (deconv_relu(&hn->hs[0], zin, tmp[0], s) < 0
+        || deconv_relu(&hn->hs[1], tmp[0], tmp[1], s) < 0)
         return -1;
     Tensor *full = tmp[1];
     if (full->h < h || full->w < w)

@@ -297,7 +297,8 @@ void lossy_net_log_gains(const LossyNet *net, double pos, float *lg, float *lig)
     double t;
     const int a = gain_levels(net, pos, &b, &t);
     for (int c = 0; c < m; c++) {
-        lg[c] = (float)((1 - t) * net->gain.v[(size_t)a * m + c] + t * net->gain.v[(size_t)b * m + c]);
+        lg[c] = (float)((1 - t) * net->gain.v[(size_t)a * m + c]
+                        + t * net->gain.v[(size_t)b * m + c]);
         lig[c] = (float)((1 - t) * net->igain.v[(size_t)a * m + c]
                          + t * net->igain.v[(size_t)b * m + c]);
     }

@@ -187,7 +187,8 @@ int hyper_train_backward(HyperTrain *h, LossyNet *net, const Tensor *y, const in
             const float gz = expf(hn->zgain.v[(size_t)l * Z + k]);
             const float igz = expf(hn->zigain.v[(size_t)l * Z + k]);
             const size_t off = ((size_t)b * Z + k) * hw;
-            const float *zp = z->data + off, *zin = h->zin->data + off, *dzin = h->d_zin->data + off;
+            const float *zp = z->data + off, *zin = h->zin->data + off;
+            const float *dzin = h->d_zin->data + off;
             float *dz = h->d_z->data + off;
             double dg = 0, dig = 0;
             for (size_t i = 0; i < hw; i++) {
@@ -246,7 +247,8 @@ int hyper_val_latents(const LossyNet *net, Tensor *y, double pos, double *bits_y
         for (size_t i = 0; i < hw; i++) {
             const double mup = mu[i] * g, q = rint(yp[i] * g - mup);
             const double e = exp((double)sc[i] + lg[k]);
-            *bits_y += hyper_gaussian_bits(q, e < HYPER_SCALE_MIN ? HYPER_SCALE_MIN : e, NULL, NULL);
+            const double sigma = e < HYPER_SCALE_MIN ? HYPER_SCALE_MIN : e;
+            *bits_y += hyper_gaussian_bits(q, sigma, NULL, NULL);
             yp[i] = (float)((q + mup) * ig);
         }
     }
