@@ -132,7 +132,7 @@ static void check_gaussian(void)
             const double bits = hyper_gaussian_bits(r, sg, &dr, &ds);
             const double p = 0.5 * erfc(-(r + 0.5) / sg / sqrt(2.0))
                            - 0.5 * erfc(-(r - 0.5) / sg / sqrt(2.0));
-            CHECK(fabs(bits + log2(fmax(p, 1e-9))) < 1e-6 * fmax(1.0, bits),
+            CHECK_MSG(fabs(bits + log2(fmax(p, 1e-9))) < 1e-6 * fmax(1.0, bits),
                   "gaussian bits r %g sigma %g: %g, expected %g", r, sg, bits,
                   -log2(fmax(p, 1e-9)));
             if (p < 1e-8)
@@ -141,7 +141,7 @@ static void check_gaussian(void)
                                - hyper_gaussian_bits(r - h, sg, NULL, NULL)) / (2 * h);
             const double fs = (hyper_gaussian_bits(r, sg + h, NULL, NULL)
                                - hyper_gaussian_bits(r, sg - h, NULL, NULL)) / (2 * h);
-            CHECK(fabs(fr - dr) < 1e-5 * fmax(1.0, fabs(fr))
+            CHECK_MSG(fabs(fr - dr) < 1e-5 * fmax(1.0, fabs(fr))
                       && fabs(fs - ds) < 1e-5 * fmax(1.0, fabs(fs)),
                   "gaussian derivatives r %g sigma %g: d/dr %g vs %g, d/dsigma %g vs %g", r, sg, dr,
                   fr, ds, fs);

@@ -124,6 +124,19 @@ void rc_enc_bit2(RcEncoder *e, RcBit2 *ctx, int bit)
 
 void rc_enc_bypass(RcEncoder *e, int bit) { encode(e, 1u << (PROB_BITS - 1), PROB_BITS, bit); }
 
+#define FREQ_BITS 16
+
+void rc_enc_freq(RcEncoder *e, uint32_t cum, uint32_t freq)
+{
+    const uint32_t unit = e->range >> FREQ_BITS;
+    e->low += (uint64_t)unit * cum;
+    e->range = unit * freq;
+    while (e->range < TOP) {
+        e->range <<= 8;
+        shift_low(e);
+    }
+}
+
 int rc_enc_finish(RcEncoder *e, uint8_t **out, size_t *size)
 {
     for (int i = 0; i < 5; i++)
@@ -155,6 +168,7 @@ int rc_dec_init(RcDecoder *d, const uint8_t *data, size_t size)
     d->overrun = 0;
     d->range = 0xFFFFFFFFu;
     d->code = 0;
+    d->unit = 0;
     if (size < 5 || data[0] != 0)
         return -1;
     d->pos = 1;
@@ -197,5 +211,23 @@ int rc_dec_bit2(RcDecoder *d, RcBit2 *ctx)
 }
 
 int rc_dec_bypass(RcDecoder *d) { return decode(d, 1u << (PROB_BITS - 1), PROB_BITS); }
+
+uint32_t rc_dec_freq_target(RcDecoder *d)
+{
+    d->unit = d->range >> FREQ_BITS;
+    const uint32_t t = d->code / d->unit;
+    /* Only a corrupt stream points past the table. */
+    return t < (1u << FREQ_BITS) ? t : (1u << FREQ_BITS) - 1;
+}
+
+void rc_dec_freq_update(RcDecoder *d, uint32_t cum, uint32_t freq)
+{
+    d->code -= d->unit * cum;
+    d->range = d->unit * freq;
+    while (d->range < TOP) {
+        d->range <<= 8;
+        d->code = (d->code << 8) | next_byte(d);
+    }
+}
 
 int rc_dec_finish(const RcDecoder *d) { return (!d->overrun && d->pos == d->size) ? 0 : -1; }

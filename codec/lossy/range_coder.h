@@ -42,12 +42,16 @@ void rc_enc_init(RcEncoder *e);
 void rc_enc_bit(RcEncoder *e, RcBit *ctx, int bit);
 void rc_enc_bit2(RcEncoder *e, RcBit2 *ctx, int bit);
 void rc_enc_bypass(RcEncoder *e, int bit);   /* probability 1/2, no context */
+/* A symbol of a frequency table totalling 2^16: its cumulative frequency
+ * cum and frequency freq (freq >= 1, cum + freq <= 2^16). */
+void rc_enc_freq(RcEncoder *e, uint32_t cum, uint32_t freq);
 /* Flushes; on success *out (malloc'd, owned by the caller) and *size hold
  * the coded bytes. Returns 0 or -1 (out of memory; nothing to free). */
 int rc_enc_finish(RcEncoder *e, uint8_t **out, size_t *size);
 
 typedef struct RcDecoder {
     uint32_t range, code;
+    uint32_t unit;          /* range >> 16 of the frequency symbol being decoded */
     const uint8_t *data;
     size_t size, pos;
     int overrun;            /* read past the end: the stream is corrupt */
@@ -59,6 +63,11 @@ int rc_dec_init(RcDecoder *d, const uint8_t *data, size_t size);
 int rc_dec_bit(RcDecoder *d, RcBit *ctx);
 int rc_dec_bit2(RcDecoder *d, RcBit2 *ctx);
 int rc_dec_bypass(RcDecoder *d);
+/* Frequency-table symbols in two calls: rc_dec_freq_target gives a value
+ * in [0, 2^16); the caller finds the symbol whose [cum, cum + freq) holds
+ * it and passes its cum and freq to rc_dec_freq_update. */
+uint32_t rc_dec_freq_target(RcDecoder *d);
+void rc_dec_freq_update(RcDecoder *d, uint32_t cum, uint32_t freq);
 /* A valid stream is consumed exactly: 0, else -1. */
 int rc_dec_finish(const RcDecoder *d);
 
