@@ -30,36 +30,40 @@ int gauss_scale_index(float t)
 
 static int radius_of(double sigma) { return (int)ceil(GAUSS_RADIUS_SIGMAS * sigma); }
 
-/* Frequencies of one table: each symbol gets 1 + floor(p (2^16 - n)), the
- * centre the remainder, so all are >= 1 and they total 2^16 exactly. */
-static void build(double sigma, int radius, uint32_t *cdf)
+void freq_table_from_pmf(const double *p, int n, uint32_t *cdf)
 {
-    const int n = 2 * radius + 2;
     const uint32_t total = 1u << GAUSS_FREQ_BITS, spare = total - (uint32_t)n;
-    const double inv = 1.0 / (sigma * 1.41421356237309504880);
+    int mode = 0;
     uint32_t sum = 0;
     cdf[0] = 0;
     for (int s = 0; s < n; s++) {
-        double p;
-        if (s == n - 1) {   /* escape: both tails beyond the radius */
-            p = det_erfc((radius + 0.5) * inv);
-        } else {
-            const double a = fabs((double)(s - radius));
-            /* Phi((1/2 - a)/sigma) - Phi((-1/2 - a)/sigma) via upper tails */
-            p = 0.5 * det_erfc((a - 0.5) * inv) - 0.5 * det_erfc((a + 0.5) * inv);
-        }
-        if (!(p > 0))
-            p = 0;
-        const uint32_t f = 1u + (uint32_t)floor(p * spare);
+        const double ps = p[s] > 0 ? p[s] : 0;   /* also NaN */
+        const uint32_t f = 1u + (uint32_t)floor((ps < 1 ? ps : 1) * spare);
         cdf[s + 1] = cdf[s] + f;
         sum += f;
+        if (p[s] > p[mode])
+            mode = s;
     }
-    /* The remainder goes to the centre symbol (v = 0); it is >= 0 unless
-     * det_erfc's error made the p sum above 1, when the centre (>= 100)
-     * gives back the excess. */
+    /* The remainder is >= 0 unless the p sum above 1 (rounding), when the
+     * mode gives back the excess (only ever a few counts). */
     const int64_t extra = (int64_t)total - sum;
-    for (int s = radius + 1; s <= n; s++)
+    for (int s = mode + 1; s <= n; s++)
         cdf[s] = (uint32_t)((int64_t)cdf[s] + extra);
+}
+
+/* One Gaussian table: the probabilities of -radius..radius through upper
+ * tails (no cancellation), then the escape. */
+static void build(double sigma, int radius, double *p, uint32_t *cdf)
+{
+    const int n = 2 * radius + 2;
+    const double inv = 1.0 / (sigma * 1.41421356237309504880);
+    for (int s = 0; s < n - 1; s++) {
+        const double a = fabs((double)(s - radius));
+        /* Phi((1/2 - a)/sigma) - Phi((-1/2 - a)/sigma) */
+        p[s] = 0.5 * det_erfc((a - 0.5) * inv) - 0.5 * det_erfc((a + 0.5) * inv);
+    }
+    p[n - 1] = det_erfc((radius + 0.5) * inv);   /* both tails beyond the radius */
+    freq_table_from_pmf(p, n, cdf);
 }
 
 int gauss_tables_init(GaussTables *g)
@@ -71,14 +75,19 @@ int gauss_tables_init(GaussTables *g)
         entries += 2 * (size_t)g->radius[i] + 3;
     }
     g->storage = malloc(entries * sizeof(uint32_t));
-    if (!g->storage)
+    double *pmf = malloc(sizeof(double) * (2 * (size_t)g->radius[GAUSS_SCALES - 1] + 2));
+    if (!g->storage || !pmf) {
+        free(pmf);
+        gauss_tables_free(g);
         return -1;
+    }
     uint32_t *p = g->storage;
     for (int i = 0; i < GAUSS_SCALES; i++) {
         g->cdf[i] = p;
-        build(det_exp(gauss_log_scale(i)), g->radius[i], p);
+        build(det_exp(gauss_log_scale(i)), g->radius[i], pmf, p);
         p += 2 * (size_t)g->radius[i] + 3;
     }
+    free(pmf);
     return 0;
 }
 
@@ -88,10 +97,8 @@ void gauss_tables_free(GaussTables *g)
     memset(g, 0, sizeof *g);
 }
 
-void gauss_encode(RcEncoder *e, const GaussTables *g, int i, int32_t v)
+void sym_encode(RcEncoder *e, const uint32_t *cdf, int r, int32_t v)
 {
-    const int r = g->radius[i];
-    const uint32_t *cdf = g->cdf[i];
     const int32_t a = v < 0 ? -v : v;
     if (a <= r) {
         const int s = v + r;
@@ -109,10 +116,8 @@ void gauss_encode(RcEncoder *e, const GaussTables *g, int i, int32_t v)
         rc_enc_bypass(e, (int)((x >> b) & 1));
 }
 
-int gauss_decode(RcDecoder *d, const GaussTables *g, int i, int32_t *v)
+int sym_decode(RcDecoder *d, const uint32_t *cdf, int r, int32_t *v)
 {
-    const int r = g->radius[i];
-    const uint32_t *cdf = g->cdf[i];
     const uint32_t t = rc_dec_freq_target(d);
     int lo = 0, hi = 2 * r + 1;   /* the symbol s with cdf[s] <= t < cdf[s + 1] */
     while (lo < hi) {
@@ -141,10 +146,8 @@ int gauss_decode(RcDecoder *d, const GaussTables *g, int i, int32_t *v)
     return 0;
 }
 
-double gauss_table_bits(const GaussTables *g, int i, int32_t v)
+double sym_bits(const uint32_t *cdf, int r, int32_t v)
 {
-    const int r = g->radius[i];
-    const uint32_t *cdf = g->cdf[i];
     const int32_t a = v < 0 ? -v : v;
     const int s = a <= r ? v + r : 2 * r + 1;
     double bits = GAUSS_FREQ_BITS - log2((double)(cdf[s + 1] - cdf[s]));

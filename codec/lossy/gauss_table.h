@@ -35,14 +35,34 @@ void gauss_tables_free(GaussTables *g);
 
 /* Largest |value| coded (as the lossy latents, section 4.1). */
 #define GAUSS_VALUE_MAX 32767
-/* Codes v (|v| <= GAUSS_VALUE_MAX) with table i: its symbol, or the escape
- * followed by bypass bits: the sign (1 = negative), then |v| - radius in
- * Exp-Golomb order 0 (as many 0 bits as it has bits after its leading 1,
- * then those bits from the leading 1 down). */
-void gauss_encode(RcEncoder *e, const GaussTables *g, int i, int32_t v);
-/* Returns 0, or -1 when the escape codes a value beyond GAUSS_VALUE_MAX. */
-int gauss_decode(RcDecoder *d, const GaussTables *g, int i, int32_t *v);
-/* -log2 of the probability table i gives v (escape bits included). */
-double gauss_table_bits(const GaussTables *g, int i, int32_t v);
+
+/* A frequency table over -radius..radius and an escape (the layout of
+ * GaussTables.cdf, also used for z): sym_encode codes v (|v| <=
+ * GAUSS_VALUE_MAX) as its symbol, or as the escape followed by bypass bits:
+ * the sign (1 = negative), then |v| - radius in Exp-Golomb order 0 (as many
+ * 0 bits as it has bits after its leading 1, then those bits from the
+ * leading 1 down). sym_decode returns 0, or -1 when the escape codes a value
+ * beyond GAUSS_VALUE_MAX. sym_bits: -log2 of v's probability, escape bits
+ * included. */
+void sym_encode(RcEncoder *e, const uint32_t *cdf, int radius, int32_t v);
+int sym_decode(RcDecoder *d, const uint32_t *cdf, int radius, int32_t *v);
+double sym_bits(const uint32_t *cdf, int radius, int32_t v);
+/* Frequencies of total 2^16 from n probabilities: 1 + floor(p (2^16 - n))
+ * each, the remainder to the most probable (the first of equals); all >= 1.
+ * cdf gets n + 1 entries. */
+void freq_table_from_pmf(const double *p, int n, uint32_t *cdf);
+
+static inline void gauss_encode(RcEncoder *e, const GaussTables *g, int i, int32_t v)
+{
+    sym_encode(e, g->cdf[i], g->radius[i], v);
+}
+static inline int gauss_decode(RcDecoder *d, const GaussTables *g, int i, int32_t *v)
+{
+    return sym_decode(d, g->cdf[i], g->radius[i], v);
+}
+static inline double gauss_table_bits(const GaussTables *g, int i, int32_t v)
+{
+    return sym_bits(g->cdf[i], g->radius[i], v);
+}
 
 #endif

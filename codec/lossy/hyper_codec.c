@@ -40,65 +40,124 @@ void hyper_log_gains(const LossyNet *net, int T, float *lg)
     }
 }
 
-/* ---- h_s in a fixed operation order (that of nn/det_conv.h):
- * acc = bias; for ci, ki, kj ascending: acc = fmaf(w, x, acc), taps in the
- * zero padding included as fmaf(w, 0, acc); then ReLU. ---- */
-static void det_conv(const Conv2d *l, const float *x, int h, int w, float *y, int oh, int ow,
-                     int relu)
+/* ---- h_s in a fixed operation order (that of nn/det_conv.h): for each
+ * output, acc = bias; for ci, ki, kj ascending: acc = fmaf(w, x, acc), taps
+ * in the zero padding included as fmaf(w, 0, acc); then ReLU. The loops
+ * run that sequence for a row of outputs at once (vectorized with FMA
+ * where the CPU has it: the same bits, fmaf being exact). ---- */
+
+/* acc[j] = fmaf(wv, row[j], acc[j]) for j < n. */
+#define AXPY_BODY \
+    for (int j = 0; j < n; j++) \
+        acc[j] = fmaf(wv, row[j], acc[j]);
+static void axpy_c(float *restrict acc, const float *restrict row, float wv, int n) { AXPY_BODY }
+#if defined(__x86_64__) && defined(__GNUC__)
+__attribute__((target("avx2,fma"))) static void axpy_fma(float *restrict acc,
+                                                         const float *restrict row, float wv,
+                                                         int n) { AXPY_BODY }
+#endif
+typedef void (*AxpyFn)(float *restrict, const float *restrict, float, int);
+
+static AxpyFn pick_axpy(void)
 {
-    const int k = l->k, st = l->stride, pad = l->pad, cin = l->cin;
-    for (int o = 0; o < l->cout; o++)
-        for (int oy = 0; oy < oh; oy++)
-            for (int ox = 0; ox < ow; ox++) {
-                float acc = l->b.v[o];
-                for (int ci = 0; ci < cin; ci++) {
-                    const float *wp = l->w.v + ((size_t)o * cin + ci) * k * k;
-                    const float *xp = x + (size_t)ci * h * w;
-                    for (int ki = 0; ki < k; ki++) {
-                        const int iy = oy * st - pad + ki;
-                        for (int kj = 0; kj < k; kj++) {
-                            const int ix = ox * st - pad + kj;
-                            const float xv = iy >= 0 && iy < h && ix >= 0 && ix < w
-                                                 ? xp[(size_t)iy * w + ix] : 0.0f;
-                            acc = fmaf(wp[ki * k + kj], xv, acc);
-                        }
-                    }
-                }
-                y[((size_t)o * oh + oy) * ow + ox] = relu && !(acc > 0) ? 0.0f : acc;
-            }
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+        return axpy_fma;
+#endif
+    return axpy_c;
 }
 
-/* Transposed conv: output (oy, ox) takes the taps ki with oy + pad - ki a
- * multiple of the stride (input row (oy + pad - ki) / stride). */
-static void det_deconv(const Deconv2d *l, const float *x, int h, int w, float *y, int oh, int ow,
-                       int relu)
+/* Zero-padded copy of x [cin][h][w], p rows and columns of zeros around. */
+static float *pad_planes(const float *x, int cin, int h, int w, int p)
+{
+    const int ph = h + 2 * p, pw = w + 2 * p;
+    float *xp = calloc((size_t)cin * ph * pw, sizeof(float));
+    if (!xp)
+        return NULL;
+    for (int c = 0; c < cin; c++)
+        for (int r = 0; r < h; r++)
+            memcpy(xp + ((size_t)c * ph + r + p) * pw + p, x + ((size_t)c * h + r) * w,
+                   sizeof(float) * (size_t)w);
+    return xp;
+}
+
+static void relu_row(float *y, const float *acc, int n, int step, int relu)
+{
+    for (int j = 0; j < n; j++)
+        y[(size_t)j * step] = relu && !(acc[j] > 0) ? 0.0f : acc[j];
+}
+
+/* Stride-1 convolution (hs2). Returns 0 or -1 (out of memory). */
+static int det_conv(const Conv2d *l, const float *x, int h, int w, float *y, int relu)
+{
+    const int k = l->k, pad = l->pad, cin = l->cin, pw = w + 2 * pad, ph = h + 2 * pad;
+    float *xp = pad_planes(x, cin, h, w, pad), *acc = malloc(sizeof(float) * (size_t)w);
+    const AxpyFn axpy = pick_axpy();
+    if (!xp || !acc || l->stride != 1) {
+        free(xp);
+        free(acc);
+        return -1;
+    }
+    for (int o = 0; o < l->cout; o++)
+        for (int oy = 0; oy < h; oy++) {
+            for (int j = 0; j < w; j++)
+                acc[j] = l->b.v[o];
+            for (int ci = 0; ci < cin; ci++)
+                for (int ki = 0; ki < k; ki++) {
+                    const float *row = xp + ((size_t)ci * ph + oy + ki) * pw;
+                    const float *wp = l->w.v + (((size_t)o * cin + ci) * k + ki) * k;
+                    for (int kj = 0; kj < k; kj++)
+                        axpy(acc, row + kj, wp[kj], w);
+                }
+            relu_row(y + ((size_t)o * h + oy) * w, acc, w, 1, relu);
+        }
+    free(xp);
+    free(acc);
+    return 0;
+}
+
+/* Transposed convolution (hs0, hs1): output (oy, ox) takes the taps ki
+ * with oy + pad - ki a multiple of the stride, from input row
+ * (oy + pad - ki) / stride; columns likewise, so each column parity is a
+ * contiguous run over the input. Returns 0 or -1. */
+static int det_deconv(const Deconv2d *l, const float *x, int h, int w, float *y, int oh, int ow,
+                      int relu)
 {
     const int k = l->k, st = l->stride, pad = l->pad, cin = l->cin, cout = l->cout;
+    const int P = k / st + 1, pw = w + 2 * P, ph = h + 2 * P;   /* covers every tap */
+    const int runs = (ow + st - 1) / st;
+    float *xp = pad_planes(x, cin, h, w, P), *acc = malloc(sizeof(float) * (size_t)st * runs);
+    const AxpyFn axpy = pick_axpy();
+    if (!xp || !acc) {
+        free(xp);
+        free(acc);
+        return -1;
+    }
     for (int o = 0; o < cout; o++)
-        for (int oy = 0; oy < oh; oy++)
-            for (int ox = 0; ox < ow; ox++) {
-                float acc = l->b.v[o];
-                for (int ci = 0; ci < cin; ci++) {
-                    const float *wp = l->w.v + ((size_t)ci * cout + o) * k * k;
-                    const float *xp = x + (size_t)ci * h * w;
-                    for (int ki = 0; ki < k; ki++) {
-                        const int ry = oy + pad - ki;
-                        if (ry % st != 0)
-                            continue;
-                        const int iy = ry / st;
-                        for (int kj = 0; kj < k; kj++) {
-                            const int rx = ox + pad - kj;
-                            if (rx % st != 0)
-                                continue;
-                            const int ix = rx / st;
-                            const float xv = iy >= 0 && iy < h && ix >= 0 && ix < w
-                                                 ? xp[(size_t)iy * w + ix] : 0.0f;
-                            acc = fmaf(wp[ki * k + kj], xv, acc);
-                        }
+        for (int oy = 0; oy < oh; oy++) {
+            for (int j = 0; j < st * runs; j++)
+                acc[j] = l->b.v[o];
+            for (int ci = 0; ci < cin; ci++)
+                for (int ki = 0; ki < k; ki++) {
+                    const int ry = oy + pad - ki;
+                    if (ry % st != 0)
+                        continue;
+                    const float *row = xp + ((size_t)ci * ph + ry / st + P) * pw + P;
+                    const float *wp = l->w.v + (((size_t)ci * cout + o) * k + ki) * k;
+                    for (int px = 0; px < st; px++) {
+                        const int n = (ow - px + st - 1) / st;
+                        for (int kj = 0; kj < k; kj++)
+                            if ((px + pad - kj) % st == 0)
+                                axpy(acc + px * runs, row + (px + pad - kj) / st, wp[kj], n);
                     }
                 }
-                y[((size_t)o * oh + oy) * ow + ox] = relu && !(acc > 0) ? 0.0f : acc;
-            }
+            for (int px = 0; px < st; px++)
+                relu_row(y + ((size_t)o * oh + oy) * ow + px, acc + px * runs,
+                         (ow - px + st - 1) / st, st, relu);
+        }
+    free(xp);
+    free(acc);
+    return 0;
 }
 
 static void z_grid(int h, int w, int *zh, int *zw)
@@ -129,13 +188,15 @@ int hyper_predict(const LossyNet *net, const int32_t *zq, int h, int w, int T, u
         for (int i = 0; i < zh * zw; i++)
             zin[(size_t)k * zh * zw + i] = (float)zq[(size_t)k * zh * zw + i] * igz;
     }
-    det_deconv(&hn->hs[0], zin, zh, zw, a1, h1, w1, 1);
-    det_deconv(&hn->hs[1], a1, h1, w1, a2, h2, w2, 1);
+    if (det_deconv(&hn->hs[0], zin, zh, zw, a1, h1, w1, 1) < 0
+        || det_deconv(&hn->hs[1], a1, h1, w1, a2, h2, w2, 1) < 0)
+        goto done;
     for (int c = 0; c < H; c++)
         for (int r = 0; r < h; r++)
             memcpy(crop + ((size_t)c * h + r) * w, a2 + ((size_t)c * h2 + r) * w2,
                    sizeof(float) * (size_t)w);
-    det_conv(&hn->hs_out, crop, h, w, ms, h, w, 0);
+    if (det_conv(&hn->hs_out, crop, h, w, ms, 0) < 0)
+        goto done;
     hyper_log_gains(net, T, lg);
     const size_t hw = (size_t)h * w;
     for (int c = 0; c < M; c++) {

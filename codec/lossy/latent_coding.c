@@ -14,6 +14,7 @@
 #include "lat.h"
 #include <zstd.h>
 
+#include "lossy/hyper_codec.h"
 #include "lossy/latent_ac.h"
 #include "lossy/lossy.h"
 #include "lossy/lossy_latents.h"
@@ -465,6 +466,11 @@ int lossy_decode_latents(const LossyModel *m, const StreamList *in, uint32_t wid
     memset(out, 0, sizeof *out);
     if (!m || !in || width == 0 || height == 0)
         return LAT_ERR_INVALID_ARGUMENT;
+    /* Params version 5: architecture 3's streams. */
+    for (uint32_t i = 0; i < in->count; i++)
+        if (in->s[i].type == STREAM_LOSSY_PARAMS && in->s[i].size > 0
+            && in->s[i].data[0] == LOSSY_PARAMS_VERSION_HYPER)
+            return hyper_streams_to_latents(m, in, (height + 15) / 16, (width + 15) / 16, out);
     int err = lossy_streams_to_latents(in, lossy_model_channels(m), (height + 15) / 16,
                                        (width + 15) / 16, out);
     double pos;
@@ -487,7 +493,8 @@ int lossy_encode(const LossyModel *m, const uint8_t *pixels, uint32_t width, uin
     int err = lossy_analyze(m, pixels, width, height, channels, quality, &lat);
     if (err < 0)
         return err;
-    err = lossy_latents_to_streams(&lat, LOSSY_ZSTD_LEVEL, out);
+    err = lat.zq ? hyper_latents_to_streams(m, &lat, out)
+                 : lossy_latents_to_streams(&lat, LOSSY_ZSTD_LEVEL, out);
     lossy_latents_free(&lat);
     return err;
 }

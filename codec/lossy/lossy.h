@@ -43,6 +43,13 @@ typedef struct LossyLatents {
                              LOSSY_LEVEL_OF_QUALITY (files before params version 4:
                              the position follows from the quality) */
     int32_t *q;           /* c*h*w values, malloc'd */
+    /* Architecture 3 (hyper_codec.h), else 0 / NULL: q holds the symbols
+     * round(y g - mean); zq the hyper-latents [zc][zh][zw]; mean the gained
+     * mean mu g and scale the Gaussian table of each latent (from h_s). */
+    int zc, zh, zw;
+    int32_t *zq;
+    float *mean;
+    uint8_t *scale;
 } LossyLatents;
 void lossy_latents_free(LossyLatents *l);
 /* The level position (1/LOSSY_LEVEL_UNIT levels) the encoder gives quality q. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "lat.h"
+#include "lossy/hyper_codec.h"
 #include "lossy/lossy.h"
 #include "lossy/lossy_model.h"
 #include "lossy/model_file.h"
@@ -46,6 +47,9 @@ int lossy_model_levels(const LossyModel *m) { return m->net.levels; }
 void lossy_latents_free(LossyLatents *l)
 {
     free(l->q);
+    free(l->zq);
+    free(l->mean);
+    free(l->scale);
     memset(l, 0, sizeof *l);
 }
 
@@ -188,9 +192,12 @@ static int synthesize_tiles(const LossyModel *m, const LossyLatents *lat, int ti
             }
             for (int k = 0; k < M; k++)
                 for (int r = 0; r < th; r++)
-                    for (int c = 0; c < tw; c++)
-                        yt->data[((size_t)k * th + r) * tw + c] =
-                            (float)lat->q[k * hw + (size_t)(tr0 + r) * lw + tc0 + c] * ig[k];
+                    for (int c = 0; c < tw; c++) {
+                        const size_t at = k * hw + (size_t)(tr0 + r) * lw + tc0 + c;
+                        const float v = lat->mean ? (float)lat->q[at] + lat->mean[at]
+                                                  : (float)lat->q[at];
+                        yt->data[((size_t)k * th + r) * tw + c] = v * ig[k];
+                    }
             if ((err = lat_error_of_nn(lossy_net_synthesis(&m->net, yt, xt, &work))) < 0)
                 break;
             const TileOut t = {xt, 16 * tr0, 16 * tc0, 16 * r0, 16 * r1, 16 * c0, 16 * c1};
@@ -267,6 +274,13 @@ int lossy_analyze(const LossyModel *m, const uint8_t *pixels, uint32_t width, ui
     int err = (!y || !g || !ig) ? LAT_ERR_OUT_OF_MEMORY : 0;
     if (!err)
         err = lossy_analysis_float(m, pixels, width, height, channels, 0, y);
+    if (!err && m->net.hyper.z > 0) {
+        err = hyper_analyze(m, y, quality, out);
+        tensor_free(y);
+        free(g);
+        free(ig);
+        return err;
+    }
     const size_t hw = err ? 0 : (size_t)y->h * y->w;
     if (!err && !(out->q = malloc(sizeof(int32_t) * M * hw)))
         err = LAT_ERR_OUT_OF_MEMORY;
@@ -326,6 +340,8 @@ double lossy_channel_ideal_bits(const LossyModel *m, const LossyLatents *lat, in
 
 double lossy_latents_ideal_bits(const LossyModel *m, const LossyLatents *lat)
 {
+    if (lat->zq)
+        return hyper_ideal_bits(m, lat);
     double bits = 0;
     for (int c = 0; c < lat->c; c++)
         bits += lossy_channel_ideal_bits(m, lat, c);
