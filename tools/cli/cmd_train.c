@@ -160,32 +160,15 @@ static uint8_t *to_rgb8(const LatImage *im)
     return out;
 }
 
-static int parse_lambdas(const char *s, float *out, int max)
+/* A comma-separated list of at most max numbers in (lo, hi] (lambdas) or
+ * [lo, hi] (level positions); returns the count or -1. */
+static int parse_floats(const char *s, float *out, int max, double lo, double hi, int lo_open)
 {
     int n = 0;
     while (*s && n < max) {
         char *end;
         double v = strtod(s, &end);
-        if (end == s || !(v > 0))
-            return -1;
-        out[n++] = (float)v;
-        s = end;
-        if (*s == ',')
-            s++;
-        else if (*s)
-            return -1;
-    }
-    return *s ? -1 : n;
-}
-
-/* A comma-separated list of level positions (>= LOSSY min, any float). */
-static int parse_levels(const char *s, float *out, int max)
-{
-    int n = 0;
-    while (*s && n < max) {
-        char *end;
-        double v = strtod(s, &end);
-        if (end == s || !(v >= -4 && v <= TRAIN_MAX_LEVELS))
+        if (end == s || !(lo_open ? v > lo : v >= lo) || !(v <= hi))
             return -1;
         out[n++] = (float)v;
         s = end;
@@ -402,7 +385,7 @@ int cmd_train(int argc, char **argv)
         } else if (OPT("--decay-steps")) {
             LONG_ARG(cfg.decay_steps, 0, LONG_MAX);
         } else if (OPT("--lambdas")) {
-            int n = parse_lambdas(v, cfg.lambdas, TRAIN_MAX_LEVELS);
+            int n = parse_floats(v, cfg.lambdas, TRAIN_MAX_LEVELS, 0, 1e9, 1);
             if (n < 1) {
                 fprintf(stderr, "lat train: bad --lambdas '%s'\n", v);
                 return 2;
@@ -444,7 +427,7 @@ int cmd_train(int argc, char **argv)
         } else if (OPT("--freeze-until")) {
             LONG_ARG(cfg.freeze_until, 0, LONG_MAX);
         } else if (OPT("--val-levels")) {
-            val_count_levels = parse_levels(v, val_levels, TRAIN_MAX_LEVELS);
+            val_count_levels = parse_floats(v, val_levels, TRAIN_MAX_LEVELS, -4, TRAIN_MAX_LEVELS, 0);
             if (val_count_levels < 1) {
                 fprintf(stderr, "lat train: bad --val-levels '%s'\n", v);
                 return 2;
