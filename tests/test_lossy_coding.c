@@ -20,6 +20,7 @@
 
 static void synthetic_latents(LossyLatents *l, Rng *rng)
 {
+    memset(l, 0, sizeof *l);
     l->c = 12;
     l->h = 5;
     l->w = 7;
