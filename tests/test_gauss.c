@@ -13,7 +13,7 @@
 #include "common/checksum.h"
 #include "lossy/det_math.h"
 #include "lossy/gauss_table.h"
-#include "lossy/range_coder.h"
+#include "common/range_coder.h"
 #include "nn/nn.h"
 
 

@@ -101,7 +101,7 @@ static void test_tunings(void)
         for (int pred = 0; pred < PREDICTOR_COUNT; pred++)
             for (int tr = 0; tr <= 1; tr++)
                 for (int g = 1; g <= LOSSLESS_MAX_GROUPS; g += 5) {
-                    LosslessTuning t = {g, tr, pred, 3};
+                    LosslessTuning t = {g, tr, pred, 3, 1, 0};
                     CHECK_ERR(round_trip(px, 40, 30, c, 8, &t), LAT_OK);
                 }
         free(px);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 
 #include "check.h"
-#include "lossy/range_coder.h"
+#include "common/range_coder.h"
 #include "nn/nn.h"
 
 

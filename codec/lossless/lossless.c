@@ -4,13 +4,13 @@
 #include <string.h>
 #include "lat.h"
 #include "common/bytes.h"
-#include "lossless/colour.h"
+#include "lossless/layout.h"
 #include "lossless/lossless.h"
+#include "lossless/lossless_v2.h"
 #include "lossless/predictor.h"
 #include "lossless/tokens.h"
 
 #define PARAMS_VERSION 1
-#define MAX_PLANES 4
 #define LOSSLESS_SAMPLES_PER_GROUP 4096
 
 void lossless_default_tuning(LosslessTuning *t)
@@ -19,40 +19,8 @@ void lossless_default_tuning(LosslessTuning *t)
     t->transform = 1;
     t->predictor = PREDICTOR_WEIGHTED;
     t->zstd_level = LOSSLESS_ZSTD_LEVEL;
-}
-
-/* Everything both directions derive from the params. */
-typedef struct Layout {
-    uint32_t width, height, channels, bit_depth;
-    int transform, predictor;
-    uint32_t planes;
-    int32_t lo[MAX_PLANES], hi[MAX_PLANES];
-    uint32_t groups[MAX_PLANES];
-    uint32_t thresholds[MAX_PLANES][LOSSLESS_MAX_GROUPS - 1];
-} Layout;
-
-/* The image shape; everything else zero (no transform, predictor 0). */
-static void layout_init(Layout *L, uint32_t width, uint32_t height, uint32_t channels,
-                        uint32_t bit_depth)
-{
-    memset(L, 0, sizeof *L);
-    L->width = width;
-    L->height = height;
-    L->channels = channels;
-    L->bit_depth = bit_depth;
-}
-
-static void layout_ranges(Layout *L)
-{
-    int32_t max = (int32_t)((1u << L->bit_depth) - 1);
-    L->planes = L->channels;
-    for (uint32_t p = 0; p < L->planes; p++) {
-        L->lo[p] = 0;
-        L->hi[p] = max;
-    }
-    if (L->transform) {   /* Co and Cg */
-        L->lo[1] = L->lo[2] = -max;
-    }
+    t->version = LOSSLESS_V2_VERSION;
+    t->stripes = 0;
 }
 
 static inline uint32_t group_of(const Layout *L, uint32_t p, uint32_t act)
@@ -79,65 +47,6 @@ static inline uint32_t coupled_activity(const Layout *L, const PlanePredictor *p
     if (p == 2)
         a += abs_u32(pp[1].terr[1][x]) / 2;
     return a > UINT32_MAX ? UINT32_MAX : (uint32_t)a;
-}
-
-static inline uint32_t sample_get(const void *pixels, uint32_t bit_depth, size_t i)
-{
-    return bit_depth == 8 ? ((const uint8_t *)pixels)[i] : ((const uint16_t *)pixels)[i];
-}
-
-static inline void sample_put(void *pixels, uint32_t bit_depth, size_t i, uint32_t v)
-{
-    if (bit_depth == 8)
-        ((uint8_t *)pixels)[i] = (uint8_t)v;
-    else
-        ((uint16_t *)pixels)[i] = (uint16_t)v;
-}
-
-/* Row y of the image as planes (after the colour transform). */
-static void row_to_planes(const Layout *L, const void *pixels, uint32_t y, int32_t **rows)
-{
-    size_t base = (size_t)y * L->width * L->channels;
-    for (uint32_t x = 0; x < L->width; x++) {
-        size_t i = base + (size_t)x * L->channels;
-        if (L->transform) {
-            int32_t r = (int32_t)sample_get(pixels, L->bit_depth, i);
-            int32_t g = (int32_t)sample_get(pixels, L->bit_depth, i + 1);
-            int32_t b = (int32_t)sample_get(pixels, L->bit_depth, i + 2);
-            ycocg_forward(r, g, b, &rows[0][x], &rows[1][x], &rows[2][x]);
-            if (L->channels == 4)
-                rows[3][x] = (int32_t)sample_get(pixels, L->bit_depth, i + 3);
-        } else {
-            for (uint32_t c = 0; c < L->channels; c++)
-                rows[c][x] = (int32_t)sample_get(pixels, L->bit_depth, i + c);
-        }
-    }
-}
-
-/* Inverse of row_to_planes; fails when corrupt data decodes outside the
- * sample range. */
-static int planes_to_row(const Layout *L, int32_t *const *rows, uint32_t y, void *pixels)
-{
-    int32_t max = (int32_t)((1u << L->bit_depth) - 1);
-    size_t base = (size_t)y * L->width * L->channels;
-    for (uint32_t x = 0; x < L->width; x++) {
-        size_t i = base + (size_t)x * L->channels;
-        if (L->transform) {
-            int32_t r, g, b;
-            ycocg_inverse(rows[0][x], rows[1][x], rows[2][x], &r, &g, &b);
-            if (r < 0 || r > max || g < 0 || g > max || b < 0 || b > max)
-                return LAT_ERR_STREAM_CORRUPT;
-            sample_put(pixels, L->bit_depth, i, (uint32_t)r);
-            sample_put(pixels, L->bit_depth, i + 1, (uint32_t)g);
-            sample_put(pixels, L->bit_depth, i + 2, (uint32_t)b);
-            if (L->channels == 4)
-                sample_put(pixels, L->bit_depth, i + 3, (uint32_t)rows[3][x]);
-        } else {
-            for (uint32_t c = 0; c < L->channels; c++)
-                sample_put(pixels, L->bit_depth, i + c, (uint32_t)rows[c][x]);
-        }
-    }
-    return LAT_OK;
 }
 
 static int predictors_init(const Layout *L, PlanePredictor *pp)
@@ -224,13 +133,18 @@ int lossless_encode_tuned(const void *pixels, uint32_t width, uint32_t height,
 {
     if (!pixels || !out || !t || width == 0 || height == 0 || channels < 1 || channels > 4
         || (bit_depth != 8 && bit_depth != 16) || t->groups < 1
-        || t->groups > LOSSLESS_MAX_GROUPS || t->predictor < 0 || t->predictor >= PREDICTOR_COUNT)
+        || t->groups > LOSSLESS_MAX_GROUPS || t->predictor < 0 || t->predictor >= PREDICTOR_COUNT
+        || (t->version != 1 && t->version != LOSSLESS_V2_VERSION) || t->stripes < 0)
         return LAT_ERR_INVALID_ARGUMENT;
     Layout L;
     layout_init(&L, width, height, channels, bit_depth);
     L.transform = t->transform && channels >= 3;
     L.predictor = t->predictor;
     layout_ranges(&L);
+    if (t->version == LOSSLESS_V2_VERSION) {
+        uint32_t stripes = t->stripes ? (uint32_t)t->stripes : lossless_v2_default_stripes(width, height);
+        return lossless_v2_encode(pixels, &L, stripes, out);
+    }
 
     size_t n = (size_t)width * height;
     PlanePredictor pp[MAX_PLANES];
@@ -397,6 +311,9 @@ int lossless_decode(const StreamList *in, uint32_t width, uint32_t height, uint3
             resid[nresid++] = s;
         }
     }
+    if (params && params->size > 0 && params->data[0] == LOSSLESS_V2_VERSION)
+        return extra_s ? LAT_ERR_STREAM_CORRUPT
+                       : lossless_v2_decode(&L, params, resid, nresid, pixels);
     if (!params || !extra_s)
         return LAT_ERR_STREAM_CORRUPT;
     int err = params_read(&L, params->data, params->size);

@@ -40,12 +40,15 @@ int lossless_decode_packed(const uint8_t *data, size_t size, uint32_t width, uin
 #define LOSSLESS_MAX_GROUPS 16
 #define LOSSLESS_MAX_STREAMS 58   /* params + residual groups + extra, of STREAMS_MAX */
 
-/* Encoder choices; the decoder reads them from the params stream. */
+/* Encoder choices; the decoder reads them from the params stream. groups,
+ * predictor and zstd_level are v1's. */
 typedef struct LosslessTuning {
     int groups;          /* context groups per plane, 1..LOSSLESS_MAX_GROUPS */
     int transform;       /* 1: YCoCg-R for RGB(A); 0: none */
     int predictor;       /* a PREDICTOR_* value (predictor.h) */
     int zstd_level;
+    int version;         /* params version: 1 (tokens + zstd) or 2 (context mixing) */
+    int stripes;         /* v2: independently coded stripes, 0 = by image size */
 } LosslessTuning;
 
 void lossless_default_tuning(LosslessTuning *t);

@@ -7,7 +7,7 @@
 #define LAT_LOSSY_GAUSS_TABLE_H
 #include <stdint.h>
 
-#include "lossy/range_coder.h"
+#include "common/range_coder.h"
 
 #define GAUSS_SCALES 64
 #define GAUSS_FREQ_BITS 16

@@ -9,7 +9,7 @@
 #include "lat.h"
 #include "lossy/det_math.h"
 #include "lossy/gauss_table.h"
-#include "lossy/range_coder.h"
+#include "common/range_coder.h"
 
 /* No contraction of a*b+c into fma (clang contracts by default; GCC does
  * not in the ISO C mode the build uses, and ignores this pragma). */

@@ -16,7 +16,7 @@
 
 #include "lat.h"
 #include "lossy/lossy_latents.h"
-#include "lossy/range_coder.h"
+#include "common/range_coder.h"
 
 #define UNARY_BINS 14
 #define EG_MAX_PREFIX 15

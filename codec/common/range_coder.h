@@ -11,8 +11,8 @@
  *   1/32768, one adapting fast (shift up to 6) and one slowly (up to 8);
  *   a bit is coded with their mean. The shift grows with the update count
  *   as floor(log2(n + 2)), so a new context learns like a running average. */
-#ifndef LAT_LOSSY_RANGE_CODER_H
-#define LAT_LOSSY_RANGE_CODER_H
+#ifndef LAT_COMMON_RANGE_CODER_H
+#define LAT_COMMON_RANGE_CODER_H
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +45,9 @@ void rc_enc_bypass(RcEncoder *e, int bit);   /* probability 1/2, no context */
 /* A symbol of a frequency table totalling 2^16: its cumulative frequency
  * cum and frequency freq (freq >= 1, cum + freq <= 2^16). */
 void rc_enc_freq(RcEncoder *e, uint32_t cum, uint32_t freq);
+/* A bit with a caller-modelled probability of zero p0 in units of 1/2^bits
+ * (1 <= p0 <= 2^bits - 1, bits <= 16); no context is adapted. */
+void rc_enc_prob(RcEncoder *e, uint32_t p0, int bits, int bit);
 /* Flushes; on success *out (malloc'd, owned by the caller) and *size hold
  * the coded bytes. Returns 0 or -1 (out of memory; nothing to free). */
 int rc_enc_finish(RcEncoder *e, uint8_t **out, size_t *size);
@@ -68,6 +71,7 @@ int rc_dec_bypass(RcDecoder *d);
  * it and passes its cum and freq to rc_dec_freq_update. */
 uint32_t rc_dec_freq_target(RcDecoder *d);
 void rc_dec_freq_update(RcDecoder *d, uint32_t cum, uint32_t freq);
+int rc_dec_prob(RcDecoder *d, uint32_t p0, int bits);
 /* A valid stream is consumed exactly: 0, else -1. */
 int rc_dec_finish(const RcDecoder *d);
 

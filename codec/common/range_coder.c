@@ -1,5 +1,5 @@
 /* Binary adaptive range coder (range_coder.h). */
-#include "lossy/range_coder.h"
+#include "common/range_coder.h"
 
 #include <stdlib.h>
 
@@ -137,6 +137,8 @@ void rc_enc_freq(RcEncoder *e, uint32_t cum, uint32_t freq)
     }
 }
 
+void rc_enc_prob(RcEncoder *e, uint32_t p0, int bits, int bit) { encode(e, p0, bits, bit); }
+
 int rc_enc_finish(RcEncoder *e, uint8_t **out, size_t *size)
 {
     for (int i = 0; i < 5; i++)
@@ -229,5 +231,7 @@ void rc_dec_freq_update(RcDecoder *d, uint32_t cum, uint32_t freq)
         d->code = (d->code << 8) | next_byte(d);
     }
 }
+
+int rc_dec_prob(RcDecoder *d, uint32_t p0, int bits) { return decode(d, p0, bits); }
 
 int rc_dec_finish(const RcDecoder *d) { return (!d->overrun && d->pos == d->size) ? 0 : -1; }
