@@ -1,5 +1,6 @@
-/* Lossless mode v1: bit-exact round trips for every channel count and bit
- * depth on synthetic images, and robustness against corrupt streams. */
+/* Lossless modes v1 and v2: bit-exact round trips for every channel count
+ * and bit depth on synthetic images, v2's stripes and params checks, and
+ * robustness against corrupt streams. */
 #include <stdlib.h>
 #include <string.h>
 #include "lat.h"
@@ -79,18 +80,89 @@ static void test_round_trips(void)
     static const uint32_t sizes[][2] = {{1, 1}, {1, 7}, {7, 1}, {2, 2}, {13, 9}, {64, 33}, {3, 130}};
     LosslessTuning def;
     lossless_default_tuning(&def);
-    for (uint32_t c = 1; c <= 4; c++)
-        for (uint32_t bd = 8; bd <= 16; bd += 8)
-            for (int pat = 0; pat < PAT_COUNT; pat++)
-                for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
-                    uint32_t w = sizes[s][0], h = sizes[s][1];
-                    void *px = make_image(pat, w, h, c, bd);
-                    int err = round_trip(px, w, h, c, bd, &def);
-                    if (err != LAT_OK)
-                        fprintf(stderr, "c=%u bd=%u pattern=%d %ux%u\n", c, bd, pat, w, h);
-                    CHECK_ERR(err, LAT_OK);
-                    free(px);
-                }
+    for (int version = 1; version <= 2; version++)
+        for (uint32_t c = 1; c <= 4; c++)
+            for (uint32_t bd = 8; bd <= 16; bd += 8)
+                for (int pat = 0; pat < PAT_COUNT; pat++)
+                    for (size_t s = 0; s < sizeof sizes / sizeof sizes[0]; s++) {
+                        uint32_t w = sizes[s][0], h = sizes[s][1];
+                        void *px = make_image(pat, w, h, c, bd);
+                        def.version = version;
+                        int err = round_trip(px, w, h, c, bd, &def);
+                        if (err != LAT_OK)
+                            fprintf(stderr, "v%d c=%u bd=%u pattern=%d %ux%u\n", version, c, bd,
+                                    pat, w, h);
+                        CHECK_ERR(err, LAT_OK);
+                        free(px);
+                    }
+}
+
+/* v2: any stripe count up to the height round-trips (stripes run on their
+ * own threads); more stripes than rows is refused. */
+static void test_stripes(void)
+{
+    LosslessTuning t;
+    lossless_default_tuning(&t);
+    for (uint32_t c = 1; c <= 4; c += 3) {
+        void *px = make_image(PAT_SMOOTH_NOISY, 37, 9, c, 8);
+        for (t.stripes = 1; t.stripes <= 9; t.stripes++)
+            CHECK_ERR(round_trip(px, 37, 9, c, 8, &t), LAT_OK);
+        t.stripes = 10;
+        CHECK_ERR(round_trip(px, 37, 9, c, 8, &t), LAT_ERR_INVALID_ARGUMENT);
+        free(px);
+    }
+    /* The size cost of stripes is small on a smooth image. */
+    void *px = make_image(PAT_SMOOTH_NOISY, 200, 160, 3, 8);
+    size_t bytes[2];
+    for (int k = 0; k < 2; k++) {
+        StreamList l = {0};
+        t.stripes = k ? 4 : 1;
+        CHECK_ERR(lossless_encode_tuned(px, 200, 160, 3, 8, &t, &l), LAT_OK);
+        bytes[k] = 0;
+        for (uint32_t s = 0; s < l.count; s++)
+            bytes[k] += l.s[s].size;
+        CHECK(l.count == 1 + (uint32_t)t.stripes);
+        streams_free(&l);
+    }
+    CHECK(bytes[1] > bytes[0] && bytes[1] < bytes[0] + bytes[0] / 20);
+    free(px);
+}
+
+/* v2 params: exactly 5 bytes, known version and predictor, the stripe count
+ * equal to the residual streams, no v1 extra-bits stream. */
+static void test_v2_params(void)
+{
+    void *px = make_image(PAT_GRADIENT, 30, 20, 3, 8);
+    void *out = malloc(30 * 20 * 3);
+    LosslessTuning t;
+    lossless_default_tuning(&t);
+    t.stripes = 2;
+    StreamList l = {0};
+    CHECK_ERR(lossless_encode_tuned(px, 30, 20, 3, 8, &t, &l), LAT_OK);
+    CHECK(l.count == 3 && l.s[0].size == 5 && l.s[0].data[0] == 2 && l.s[0].data[4] == 2);
+    CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, out), LAT_OK);
+    CHECK(!memcmp(out, px, 30 * 20 * 3));
+    static const int fields[] = {0, 1, 2, 3, 4};
+    for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+        uint8_t *b = &l.s[0].data[fields[f]];
+        const uint8_t keep = *b;
+        *b = (uint8_t)(f == 0 ? 3 : keep + 1);   /* version 3 is unknown */
+        CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, out), LAT_ERR_STREAM_CORRUPT);
+        *b = keep;
+    }
+    l.s[0].size = 4;
+    CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, out), LAT_ERR_STREAM_CORRUPT);
+    l.s[0].size = 5;
+    l.count = 2;   /* one stripe stream missing */
+    CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, out), LAT_ERR_STREAM_CORRUPT);
+    l.count = 3;
+    uint8_t *extra = malloc(1);
+    extra[0] = 0;
+    CHECK(streams_push(&l, STREAM_LOSSLESS_EXTRA, extra, 1, 1) == 0);
+    CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, out), LAT_ERR_STREAM_CORRUPT);
+    streams_free(&l);
+    free(out);
+    free(px);
 }
 
 /* Every encoder choice the params can express decodes. */
@@ -132,7 +204,7 @@ static void test_corrupt_streams(void)
         void *px = make_image(PAT_SMOOTH_NOISY, w, h, 4, bd);
         StreamList l = {0};
         CHECK_ERR(lossless_encode(px, w, h, 4, bd, &l), LAT_OK);
-        void *out = malloc((size_t)w * h * 4 * 2);
+        void *out = malloc((size_t)w * (h + 1) * 4 * 2);   /* room for the h + 1 call */
         int refused = 0, trials = 0;
         for (uint32_t s = 0; s < l.count; s++) {
             for (size_t k = 0; k < l.s[s].size; k += 1 + l.s[s].size / 40) {
@@ -166,6 +238,8 @@ int main(void)
 {
     test_round_trips();
     test_tunings();
+    test_stripes();
+    test_v2_params();
     test_packed();
     test_corrupt_streams();
     return check_report();

@@ -41,6 +41,12 @@ static inline int32_t wrap_residual(int32_t e, int32_t R)   /* into [-R/2, R-R/2
     return e;
 }
 
+static inline int32_t side_residual(const PlanePredictor *q, uint32_t x)
+{
+    const int32_t t = -q->terr[1][x];   /* value - prediction, 1/8 units */
+    return t >= 0 ? (t + 4) >> 3 : -((-t + 3) >> 3);
+}
+
 static int code_stripe(StripeJob *j)
 {
     const Layout *L = j->L;
@@ -56,7 +62,7 @@ static int code_stripe(StripeJob *j)
     int err = LAT_OK;
     for (uint32_t p = 0; err >= 0 && p < L->planes; p++) {
         const uint32_t R = (uint32_t)(L->hi[p] - L->lo[p] + 1);
-        err = predictor_init(&pp[p], PREDICTOR_WEIGHTED, L->width, L->lo[p], L->hi[p]);
+        err = predictor_init(&pp[p], PREDICTOR_BLEND, L->width, L->lo[p], L->hi[p]);
         if (err >= 0)
             err = residual_model_init(&rm[p], R / 2, j->stretch);
         rows[p] = malloc(L->width * sizeof(int32_t));
@@ -78,6 +84,10 @@ static int code_stripe(StripeJob *j)
             const int32_t R = L->hi[p] - L->lo[p] + 1;
             for (uint32_t x = 0; x < L->width; x++) {
                 uint32_t act;
+                /* Side inputs: the residuals (samples) of the planes coded
+                 * before at this pixel. */
+                for (uint32_t k = 0; k < PRED_SIDE; k++)
+                    pp[p].side[k] = k < p ? side_residual(&pp[p - 1 - k], x) : 0;
                 const int32_t pr = predictor_predict(&pp[p], x, &act);
                 residual_context(&rm[p], pp, p, x, pr);
                 int32_t v;
@@ -180,7 +190,7 @@ int lossless_v2_encode(const void *pixels, const Layout *L, uint32_t stripes, St
     int err = run_stripes(jobs, stripes);
     params[0] = LOSSLESS_V2_VERSION;
     params[1] = (uint8_t)L->transform;
-    params[2] = PREDICTOR_WEIGHTED;
+    params[2] = PREDICTOR_BLEND;
     params[3] = (uint8_t)L->planes;
     params[4] = (uint8_t)stripes;
     if (err >= 0)
@@ -205,7 +215,7 @@ int lossless_v2_decode(Layout *L, const Stream *params, const Stream *const *res
 {
     const uint8_t *d = params->data;
     if (params->size != PARAMS_SIZE || d[0] != LOSSLESS_V2_VERSION || d[1] > 1
-        || (d[1] && L->channels < 3) || d[2] != PREDICTOR_WEIGHTED || d[3] != L->channels
+        || (d[1] && L->channels < 3) || d[2] != PREDICTOR_BLEND || d[3] != L->channels
         || d[4] < 1 || d[4] > LOSSLESS_V2_MAX_STRIPES || d[4] > L->height || d[4] != nresid)
         return LAT_ERR_STREAM_CORRUPT;
     L->transform = d[1];

@@ -43,12 +43,15 @@ int predictor_init(PlanePredictor *p, int kind, uint32_t width, int32_t lo, int3
     p->lo = lo;
     p->hi = hi;
     p->first_row = 1;
-    int ok = 1;
+    p->nsub = kind == PREDICTOR_BLEND ? PRED_SUB_MAX : PRED_SUB;
+    p->lms_w[0] = 1 << 15;   /* starts as (W + N) / 2 */
+    p->val[2] = calloc(width, sizeof(int32_t));
+    int ok = p->val[2] != NULL;
     for (int r = 0; r < 2; r++) {
         p->val[r] = calloc(width, sizeof(int32_t));
         p->terr[r] = calloc(width, sizeof(int32_t));
         ok &= p->val[r] && p->terr[r];
-        for (int i = 0; i < PRED_SUB; i++) {
+        for (int i = 0; i < PRED_SUB_MAX; i++) {
             p->serr[i][r] = calloc(width, sizeof(uint32_t));
             ok &= p->serr[i][r] != NULL;
         }
@@ -62,10 +65,11 @@ int predictor_init(PlanePredictor *p, int kind, uint32_t width, int32_t lo, int3
 
 void predictor_free(PlanePredictor *p)
 {
+    free(p->val[2]);
     for (int r = 0; r < 2; r++) {
         free(p->val[r]);
         free(p->terr[r]);
-        for (int i = 0; i < PRED_SUB; i++)
+        for (int i = 0; i < PRED_SUB_MAX; i++)
             free(p->serr[i][r]);
     }
     memset(p, 0, sizeof *p);
@@ -73,12 +77,65 @@ void predictor_free(PlanePredictor *p)
 
 void predictor_next_row(PlanePredictor *p)
 {
-    int32_t *t = p->val[0]; p->val[0] = p->val[1]; p->val[1] = t;
+    int32_t *t = p->val[2]; p->val[2] = p->val[0]; p->val[0] = p->val[1]; p->val[1] = t;
     t = p->terr[0]; p->terr[0] = p->terr[1]; p->terr[1] = t;
-    for (int i = 0; i < PRED_SUB; i++) {
+    p->rows_done++;
+    for (int i = 0; i < PRED_SUB_MAX; i++) {
         uint32_t *u = p->serr[i][0]; p->serr[i][0] = p->serr[i][1]; p->serr[i][1] = u;
     }
     p->first_row = 0;
+}
+
+#define LMS_SHIFT 2          /* normalised step 1/16 */
+#define LMS_MAX (1 << 20)    /* |weight| <= 16 */
+#define LMS_EPS 16           /* keeps flat areas from taking huge steps */
+
+/* N, NW, NE, WW, NN, NNE, NWW, NEE minus W and the two side inputs,
+ * weighted: in 1/8 units, within the plane's range. The first row sees W
+ * everywhere (neighbour inputs zero). */
+static int64_t lms_predict(PlanePredictor *p, uint32_t x, int64_t W)
+{
+    const uint32_t w = p->width;
+    int64_t in[PRED_LMS_INPUTS];
+    if (p->first_row) {
+        for (int i = 0; i < PRED_LMS_INPUTS; i++)
+            in[i] = W;
+    } else {
+        const int32_t *a = p->val[0], *b = p->rows_done >= 2 ? p->val[2] : p->val[0];
+        const uint32_t xw = x ? x - 1 : x, xww = x > 1 ? x - 2 : xw;
+        const uint32_t xe = x + 1 < w ? x + 1 : x, xee = x + 2 < w ? x + 2 : xe;
+        in[0] = a[x];
+        in[1] = a[xw];
+        in[2] = a[xe];
+        in[3] = x > 1 ? p->val[1][x - 2] : W;
+        in[4] = b[x];
+        in[5] = b[xe];
+        in[6] = a[xww];
+        in[7] = a[xee];
+    }
+    for (int i = 0; i < PRED_SIDE; i++)
+        in[PRED_LMS_INPUTS - PRED_SIDE + i] = W + p->side[i];
+    int64_t dot = 0, norm = LMS_EPS;
+    for (int i = 0; i < PRED_LMS_INPUTS; i++) {
+        const int64_t d = in[i] - W;
+        p->lms_d[i] = d;
+        dot += (int64_t)p->lms_w[i] * d;
+        norm += d * d;
+    }
+    p->lms_norm = norm;
+    int64_t v = W * 8 + asr(dot, 13);
+    const int64_t lo8 = (int64_t)p->lo * 8, hi8 = (int64_t)p->hi * 8;
+    return v < lo8 ? lo8 : v > hi8 ? hi8 : v;
+}
+
+static void lms_update(PlanePredictor *p, int64_t v8)
+{
+    /* g = error (samples) * 2^16 / |d|^2; C division truncates toward 0. */
+    const int64_t g = (v8 - p->sub[4]) * 8192 / p->lms_norm;
+    for (int i = 0; i < PRED_LMS_INPUTS; i++) {
+        int64_t nw = p->lms_w[i] + asr(g * p->lms_d[i], LMS_SHIFT);
+        p->lms_w[i] = (int32_t)(nw > LMS_MAX ? LMS_MAX : nw < -LMS_MAX ? -LMS_MAX : nw);
+    }
 }
 
 /* Outside the image, the nearest decoded neighbour stands in (W on the
@@ -89,17 +146,18 @@ int32_t predictor_predict(PlanePredictor *p, uint32_t x, uint32_t *activity)
     const int32_t *cv = p->val[1], *ct = p->terr[1];
     int64_t W, N, NW, NE;
     int64_t tW, tN, tNW, tNE;
-    uint32_t sW[PRED_SUB], sN[PRED_SUB], sNW[PRED_SUB], sNE[PRED_SUB];
+    uint32_t sW[PRED_SUB_MAX], sN[PRED_SUB_MAX], sNW[PRED_SUB_MAX], sNE[PRED_SUB_MAX];
+    const int nsub = p->nsub;
     if (p->first_row) {
         if (x == 0) {
             W = N = NW = NE = p->lo + (int64_t)(p->hi - p->lo + 1) / 2;
             tW = tN = tNW = tNE = 0;
-            for (int i = 0; i < PRED_SUB; i++)
+            for (int i = 0; i < nsub; i++)
                 sW[i] = sN[i] = sNW[i] = sNE[i] = 0;
         } else {
             W = N = NW = NE = cv[x - 1];
             tW = tN = tNW = tNE = ct[x - 1];
-            for (int i = 0; i < PRED_SUB; i++)
+            for (int i = 0; i < nsub; i++)
                 sW[i] = sN[i] = sNW[i] = sNE[i] = p->serr[i][1][x - 1];
         }
     } else {
@@ -109,7 +167,7 @@ int32_t predictor_predict(PlanePredictor *p, uint32_t x, uint32_t *activity)
         tN = pt[x]; tNW = pt[xw]; tNE = pt[xe];
         W = x ? cv[x - 1] : N;
         tW = x ? ct[x - 1] : tN;
-        for (int i = 0; i < PRED_SUB; i++) {
+        for (int i = 0; i < nsub; i++) {
             const uint32_t *ps = p->serr[i][0];
             sN[i] = ps[x]; sNW[i] = ps[xw]; sNE[i] = ps[xe];
             sW[i] = x ? p->serr[i][1][x - 1] : sN[i];
@@ -135,9 +193,11 @@ int32_t predictor_predict(PlanePredictor *p, uint32_t x, uint32_t *activity)
     p->sub[1] = N8 - asr((tW + tN + tNE) * 16, 5);
     p->sub[2] = W8 - asr((tW + tN + tNW) * 10, 5);
     p->sub[3] = N8 - asr(tNW * 7 + tN * 7 + tNE * 7, 5);
+    if (nsub > PRED_SUB)
+        p->sub[4] = lms_predict(p, x, W);
 
     int64_t wsum = 0, psum = 0;
-    for (int i = 0; i < PRED_SUB; i++) {
+    for (int i = 0; i < nsub; i++) {
         uint64_t es = (uint64_t)sN[i] + sW[i] + sNW[i] + sNE[i] + sN[i] + sW[i];
         /* weight ~ 1/err (1/err^2 measured 0.8% worse on the photo set) */
         int64_t wt = (int64_t)(((uint64_t)1 << 24) / ((es >> 2) + 1)) + 1;
@@ -179,7 +239,9 @@ void predictor_update(PlanePredictor *p, uint32_t x, int32_t actual)
     p->terr[1][x] = (int32_t)(p->final8 - v8);
     if (p->kind == PREDICTOR_MED)
         return;
-    for (int i = 0; i < PRED_SUB; i++) {
+    if (p->nsub > PRED_SUB)
+        lms_update(p, v8);
+    for (int i = 0; i < p->nsub; i++) {
         int64_t d = p->sub[i] - v8;
         uint64_t a = (uint64_t)(d < 0 ? -d : d);
         p->serr[i][1][x] = a > UINT32_MAX ? UINT32_MAX : (uint32_t)a;

@@ -14,9 +14,16 @@
 #define LAT_PREDICTOR_H
 #include <stdint.h>
 
+/* The predictors of v1 params. */
 enum { PREDICTOR_WEIGHTED = 0, PREDICTOR_MED = 1, PREDICTOR_COUNT = 2 };
+/* Lossless v2's: PREDICTOR_WEIGHTED with a fifth sub-predictor, an online
+ * normalised-LMS linear predictor over 8 neighbours (docs/FORMAT.md 3.6). */
+#define PREDICTOR_BLEND 2
 
-#define PRED_SUB 4
+#define PRED_SUB 4          /* sub-predictors of PREDICTOR_WEIGHTED */
+#define PRED_SUB_MAX 5
+#define PRED_LMS_INPUTS 10   /* 8 neighbours, 2 side inputs */
+#define PRED_SIDE 2
 #define PRED_BIAS_CONTEXTS 96
 
 typedef struct PlanePredictor {
@@ -24,13 +31,19 @@ typedef struct PlanePredictor {
     int kind;
     int32_t lo, hi;                 /* sample range of the plane */
     int first_row;
-    int32_t *val[2];                /* [0] row above, [1] current row; width each */
+    int nsub;                       /* sub-predictors in the blend */
+    uint32_t rows_done;
+    int32_t *val[3];                /* [0] row above, [1] current row, [2] two above */
     int32_t *terr[2];               /* final prediction - actual, 1/8 units */
-    uint32_t *serr[PRED_SUB][2];    /* |sub-prediction - actual|, 1/8 units */
+    uint32_t *serr[PRED_SUB_MAX][2];  /* |sub-prediction - actual|, 1/8 units */
+    int32_t lms_w[PRED_LMS_INPUTS];   /* PREDICTOR_BLEND: 16.16 weights */
+    int64_t lms_d[PRED_LMS_INPUTS];   /* its inputs for the update */
+    int64_t lms_norm;
+    int32_t side[PRED_SIDE];        /* PREDICTOR_BLEND: set before each predict */
     int32_t bias_sum[PRED_BIAS_CONTEXTS];
     int32_t bias_cnt[PRED_BIAS_CONTEXTS];
     /* Scratch between predict and update of one sample. */
-    int64_t sub[PRED_SUB];
+    int64_t sub[PRED_SUB_MAX];
     int64_t pred8;                  /* before bias correction */
     int64_t final8;                 /* after correction and clamping */
     int bias_ctx;

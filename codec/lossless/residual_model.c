@@ -14,13 +14,13 @@
 #define SLOT_SIGN 17
 #define SLOT_FIRST 18
 #define SLOT_SECOND 35
-#define MIX_RATE 6          /* mixer learning rate */
+#define MIX_RATE 20          /* mixer learning rate */
 #define MIX_INIT 19661      /* initial weight of a counter, 0.3 in 16.16 */
 #define MIX_MAX (1 << 24)   /* |weight| <= 256 */
 #define SSE_RATE 6          /* SSE entries move 1/2^6 of the way */
 
 /* Sizes of the counter sets' context spaces (they sum to RM_CONTEXTS). */
-static const uint32_t set_size[RM_COUNTERS] = {24, 160, 400, 400, 192, 144};
+static const uint32_t set_size[RM_COUNTERS] = {24 * 24, 160, 400, 400, 192, 144, 675, 675};
 
 static inline int32_t asr32(int32_t v, int s)   /* floor(v / 2^s), defined for v < 0 */
 {
@@ -51,6 +51,14 @@ static inline uint32_t umin(uint32_t a, uint32_t b) { return a < b ? a : b; }
 static inline uint32_t uabs(int32_t v) { return v < 0 ? (uint32_t)(-(int64_t)v) : (uint32_t)v; }
 
 /* A stored error (1/8 units) as 0..9, in sample units. */
+/* A signed difference (1/8 units) as 0..14, in half samples, 7 for 0. */
+static inline uint32_t qdiff(int64_t d)
+{
+    const uint64_t a = (uint64_t)(d < 0 ? -d : d) >> 2;
+    const uint32_t q = umin(qlog(a > 255 ? 255 : (uint32_t)a), 14) / 2;
+    return d < 0 ? 7 - q : 7 + q;
+}
+
 static inline uint32_t qerr(int32_t t) { return umin(qlog((uint32_t)(((uint64_t)uabs(t) + 4) >> 3)), 9); }
 
 int residual_model_init(ResidualModel *m, uint32_t max_abs, const StretchTable *stretch)
@@ -160,13 +168,23 @@ void residual_context(ResidualModel *m, const PlanePredictor *pp, uint32_t p, ui
     const int64_t tsum = (int64_t)nb.tN + nb.tW;
     const uint32_t tsign = tsum == 0 ? 0 : tsum > 0 ? 1 : 2;
     const uint32_t c5 = ((uint32_t)(frac < 0 ? 0 : frac > 7 ? 7 : frac) * 3 + tsign) * 6 + coarse;
+    /* How much the sub-predictors disagree. */
+    int64_t smin = pl->sub[0], smax = pl->sub[0];
+    for (int i = 1; i < pl->nsub; i++) {
+        smin = pl->sub[i] < smin ? pl->sub[i] : smin;
+        smax = pl->sub[i] > smax ? pl->sub[i] : smax;
+    }
+    const uint64_t spread = (uint64_t)(smax - smin);
+    const uint32_t qs = umin(qlog(spread > 65535 ? 65535 : (uint32_t)spread), 23);
     const uint32_t local[RM_COUNTERS] = {
-        qe,
+        qe * 24 + qs,
         qg * 10 + qerr(nb.tW),
         ((qerr(nb.tN) * 10 + qerr(nb.tNE)) * 2 + (nb.tN < 0)) * 2 + (nb.tNE < 0),
         c3,
         texture * 6 + coarse,
         c5,
+        (qdiff((int64_t)nb.W * 8 - f) * 15 + qdiff((int64_t)nb.N * 8 - f)) * 3 + coarse / 2,
+        (qdiff((int64_t)nb.NE * 8 - f) * 15 + qdiff((int64_t)nb.NW * 8 - f)) * 3 + coarse / 2,
     };
     uint32_t base = 0;
     for (int k = 0; k < RM_COUNTERS; k++) {
@@ -203,7 +221,6 @@ static int code_mixed(ResidualModel *m, BitCoder *bc, uint32_t slot, int bit)
         st[k] = m->stretch->v[c[k]->p >> 4];
     }
     st[RM_COUNTERS] = 256;
-    st[RM_COUNTERS + 1] = 0;
     int32_t *w = &m->weights[((size_t)slot * RM_COARSE + sc->coarse) * RM_INPUTS];
     int64_t dot = 0;
     for (int k = 0; k < RM_INPUTS; k++)

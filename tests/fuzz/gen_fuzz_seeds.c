@@ -10,6 +10,8 @@
  *   fuzz-corpus/decode/lossy-*.lat lossy files made with tiny.latm
  *   fuzz-corpus/decode/lats-*      "LATS" raw-stream seeds (fuzz_decode.c)
  *                                  from those and from testvectors/lat/
+ *   fuzz-corpus/decode/lossless-v2-*.lat  testvectors/lat/ images
+ *                                  re-encoded by lossless mode v2
  *   fuzz-corpus/roundtrip/         fuzz_lossless_roundtrip seeds
  *   fuzz-corpus/imageio/           small PGM/PPM seeds
  *   invalid/<the files testvectors/invalid/README.md says come from here>
@@ -415,6 +417,24 @@ int main(int argc, char **argv)
         char fn[128];
         snprintf(fn, sizeof fn, "lats-%s", lossless[i]);
         lats_seed(fn, file, size);
+        /* The same image re-encoded by the current lossless mode (v2). */
+        LatSettings ls;
+        lat_default_settings(&ls);
+        ls.lossless = 1;
+        LatContext *lc;
+        LatImage img;
+        uint8_t *v2;
+        size_t v2_size;
+        if (lat_open(&lc, &ls) < 0 || lat_decode(lc, file, size, &img) < 0
+            || lat_encode(lc, &img, &v2, &v2_size) < 0)
+            return 1;
+        snprintf(fn, sizeof fn, "lossless-v2-%s.lat", lossless[i]);
+        write_file("decode", fn, v2, v2_size);
+        snprintf(fn, sizeof fn, "lats-lossless-v2-%s", lossless[i]);
+        lats_seed(fn, v2, v2_size);
+        lat_free(v2);
+        lat_image_free(&img);
+        lat_close(&lc);
         free(file);
     }
 
