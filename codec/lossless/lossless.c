@@ -127,6 +127,21 @@ static int push_buf(StreamList *out, uint32_t type, ByteBuf *b, int level)
     return r < 0 ? LAT_ERR_LIMIT_EXCEEDED : LAT_OK;
 }
 
+static size_t n_bytes(uint32_t width, uint32_t height, uint32_t channels, uint32_t bit_depth)
+{
+    return (size_t)width * height * channels * (bit_depth / 8);
+}
+
+/* Whether the streams from index first on hold more than the raw samples
+ * (plus a little): the container's coded-data limit is twice that. */
+static int v2_too_large(const StreamList *l, uint32_t first, size_t raw)
+{
+    size_t total = 0;
+    for (uint32_t i = first; i < l->count; i++)
+        total += l->s[i].size;
+    return total > raw + raw / 8 + 1024;
+}
+
 int lossless_encode_tuned(const void *pixels, uint32_t width, uint32_t height,
                           uint32_t channels, uint32_t bit_depth, const LosslessTuning *t,
                           StreamList *out)
@@ -143,7 +158,13 @@ int lossless_encode_tuned(const void *pixels, uint32_t width, uint32_t height,
     layout_ranges(&L);
     if (t->version == LOSSLESS_V2_VERSION) {
         uint32_t stripes = t->stripes ? (uint32_t)t->stripes : lossless_v2_default_stripes(width, height);
-        return lossless_v2_encode(pixels, &L, stripes, out);
+        const uint32_t first = out->count;
+        int err = lossless_v2_encode(pixels, &L, stripes, out);
+        if (err < 0 || !v2_too_large(out, first, n_bytes(width, height, channels, bit_depth)))
+            return err;
+        /* Noise-like content: v1 bounds its output, v2 need not. */
+        while (out->count > first)
+            free(out->s[--out->count].data);
     }
 
     size_t n = (size_t)width * height;

@@ -1,5 +1,6 @@
 /* `lat bench lossless DIR...`: lat lossless against PNG (libpng, maximum
- * compression), JPEG-LS (CharLS, optional) and, as the near-lossless
+ * compression), JPEG-LS (CharLS, optional), JPEG XL lossless (`cjxl -d 0
+ * -e 7`, optional, see jxl_codec.h) and, as the near-lossless
  * reference, JPEG quality 100 4:4:4 with its PSNR. Bits per sub-pixel
  * (bpsp = bytes * 8 / (width * height * channels)), size relative to PNG,
  * encode/decode wall times. Every lossless round trip is compared sample by
@@ -19,16 +20,17 @@
 #include "imageio.h"
 #include "jpeg_codec.h"
 #include "jpegls_codec.h"
+#include "jxl_codec.h"
 #include "lat.h"
 #include "metrics.h"
 #include "output_file.h"
 #include "textbuf.h"
 
-enum { LL_LAT, LL_PNG, LL_JPEGLS, LL_JPEG100, LL_CODECS };
-static const char *const kId[LL_CODECS] = {"lat", "png", "jpegls", "jpeg_q100_444"};
+enum { LL_LAT, LL_PNG, LL_JPEGLS, LL_JXL, LL_JPEG100, LL_CODECS };
+static const char *const kId[LL_CODECS] = {"lat", "png", "jpegls", "jxl_e7", "jpeg_q100_444"};
 static const char *const kLabel[LL_CODECS] = {"lat lossless", "PNG (libpng -9)", "JPEG-LS (CharLS)",
-                                              "JPEG q100 4:4:4"};
-static const int kLossless[LL_CODECS] = {1, 1, 1, 0};
+                                              "JPEG XL (-e 7)", "JPEG q100 4:4:4"};
+static const int kLossless[LL_CODECS] = {1, 1, 1, 1, 0};
 
 typedef struct LlMeasure {
     int ok;         /* measured */
@@ -59,7 +61,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
         "usage: lat bench lossless DIR|FILE... [options]\n"
-        "  lat lossless vs PNG (max compression), JPEG-LS (CharLS) and JPEG q100 4:4:4.\n"
+        "  lat lossless vs PNG (max compression), JPEG-LS (CharLS), JPEG XL (cjxl -d 0 -e 7,\n"
+        "  when installed) and JPEG q100 4:4:4.\n"
         "  -o OUTDIR      also write OUTDIR/lossless.csv\n"
         "  --threads N    cores to use (default: all)\n"
         "  --json         print the summary as one JSON object\n"
@@ -144,6 +147,14 @@ static void measure(LlState *st, int codec, int worker, const LatImage *img, LlI
             rc = jpegls_decode_memory(file, size, &dec, err, sizeof err);
         t2 = bench_now();
         break;
+    case LL_JXL:
+        t0 = bench_now();
+        rc = jxl_encode_memory(img, &file, &size, err, sizeof err);
+        t1 = bench_now();
+        if (rc == 0)
+            rc = jxl_decode_memory(file, size, &dec, err, sizeof err);
+        t2 = bench_now();
+        break;
     case LL_JPEG100: {
         if (img->bit_depth != 8 || (img->channels != 1 && img->channels != 3)) {
             snprintf(m->error, sizeof m->error, "n/a: JPEG needs 8-bit gray or RGB");
@@ -163,8 +174,8 @@ static void measure(LlState *st, int codec, int worker, const LatImage *img, LlI
     if (rc < 0) {
         snprintf(m->error, sizeof m->error, "%s", err);
         lat_image_free(&dec);
-        /* A codec that is not built in is a note, anything else a failure. */
-        if (codec != LL_JPEGLS || jpegls_available()) {
+        /* A codec that is not available is a note, anything else a failure. */
+        if ((codec != LL_JPEGLS || jpegls_available()) && (codec != LL_JXL || jxl_available())) {
             atomic_fetch_add(&st->failures, 1);
             bench_progress_note(st->progress, "error: %s on %s: %s\n", kLabel[codec], im->name, err);
         }
@@ -447,6 +458,8 @@ int bench_lossless(int argc, char **argv)
     }
     if (!jpegls_available() && !json)
         fprintf(stderr, "note: JPEG-LS unavailable: built without CharLS\n");
+    if (!jxl_available() && !json)
+        fprintf(stderr, "note: JPEG XL skipped: cjxl/djxl not found\n");
     double start = bench_now();
     st.progress = bench_progress_start("lossless", (int64_t)npaths * LL_CODECS, !quiet);
     bench_parallel(npaths, st.workers, ll_job, &st);
