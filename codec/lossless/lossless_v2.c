@@ -47,6 +47,25 @@ static inline int32_t side_residual(const PlanePredictor *q, uint32_t x)
     return t >= 0 ? (t + 4) >> 3 : -((-t + 3) >> 3);
 }
 
+/* Plane p's side inputs at x from the (up to) two planes coded before at
+ * this pixel: their residuals, then per plane its step from the left and
+ * from above (docs/FORMAT.md 3b.2). */
+static void side_inputs(PlanePredictor *pp, uint32_t p, uint32_t x)
+{
+    int32_t *side = pp[p].side;
+    for (uint32_t k = 0; k < 2; k++) {
+        if (k >= p) {
+            side[k] = side[2 + 2 * k] = side[3 + 2 * k] = 0;
+            continue;
+        }
+        const PlanePredictor *q = &pp[p - 1 - k];
+        const int32_t here = q->val[1][x];
+        side[k] = side_residual(q, x);
+        side[2 + 2 * k] = x ? here - q->val[1][x - 1] : 0;
+        side[3 + 2 * k] = q->first_row ? 0 : here - q->val[0][x];
+    }
+}
+
 static int code_stripe(StripeJob *j)
 {
     const Layout *L = j->L;
@@ -84,10 +103,7 @@ static int code_stripe(StripeJob *j)
             const int32_t R = L->hi[p] - L->lo[p] + 1;
             for (uint32_t x = 0; x < L->width; x++) {
                 uint32_t act;
-                /* Side inputs: the residuals (samples) of the planes coded
-                 * before at this pixel. */
-                for (uint32_t k = 0; k < PRED_SIDE; k++)
-                    pp[p].side[k] = k < p ? side_residual(&pp[p - 1 - k], x) : 0;
+                side_inputs(pp, p, x);
                 const int32_t pr = predictor_predict(&pp[p], x, &act);
                 residual_context(&rm[p], pp, p, x, pr);
                 int32_t v;

@@ -44,7 +44,7 @@ int predictor_init(PlanePredictor *p, int kind, uint32_t width, int32_t lo, int3
     p->hi = hi;
     p->first_row = 1;
     p->nsub = kind == PREDICTOR_BLEND ? PRED_SUB_MAX : PRED_SUB;
-    p->lms_w[0] = 1 << 15;   /* starts as (W + N) / 2 */
+    p->lms_w[0][0] = p->lms_w[1][0] = 1 << 15;   /* starts as (W + N) / 2 */
     p->val[2] = calloc(width, sizeof(int32_t));
     int ok = p->val[2] != NULL;
     for (int r = 0; r < 2; r++) {
@@ -86,14 +86,16 @@ void predictor_next_row(PlanePredictor *p)
     p->first_row = 0;
 }
 
-#define LMS_SHIFT 2          /* normalised step 1/16 */
+#define LMS_SHIFT_FAST 2     /* normalised steps 1/4 and 1/128 */
+#define LMS_SHIFT_SLOW 7
 #define LMS_MAX (1 << 20)    /* |weight| <= 16 */
 #define LMS_EPS 16           /* keeps flat areas from taking huge steps */
 
-/* N, NW, NE, WW, NN, NNE, NWW, NEE minus W and the two side inputs,
- * weighted: in 1/8 units, within the plane's range. The first row sees W
- * everywhere (neighbour inputs zero). */
-static int64_t lms_predict(PlanePredictor *p, uint32_t x, int64_t W)
+/* The two LMS predictions (fast, returned; slow, in *second) from 12
+ * neighbours minus W and the side inputs (docs/FORMAT.md 3b.2): in 1/8
+ * units, within the plane's range. The first row sees W everywhere
+ * (neighbour inputs zero). */
+static int64_t lms_predict(PlanePredictor *p, uint32_t x, int64_t W, int64_t *second)
 {
     const uint32_t w = p->width;
     int64_t in[PRED_LMS_INPUTS];
@@ -112,29 +114,38 @@ static int64_t lms_predict(PlanePredictor *p, uint32_t x, int64_t W)
         in[5] = b[xe];
         in[6] = a[xww];
         in[7] = a[xee];
+        const uint32_t xwww = x > 2 ? x - 3 : xww;
+        in[8] = b[xw];
+        in[9] = b[xee];
+        in[10] = x > 2 ? p->val[1][xwww] : in[3];
+        in[11] = b[xww];
     }
     for (int i = 0; i < PRED_SIDE; i++)
         in[PRED_LMS_INPUTS - PRED_SIDE + i] = W + p->side[i];
-    int64_t dot = 0, norm = LMS_EPS;
+    int64_t dot = 0, dot2 = 0, norm = LMS_EPS;
     for (int i = 0; i < PRED_LMS_INPUTS; i++) {
         const int64_t d = in[i] - W;
         p->lms_d[i] = d;
-        dot += (int64_t)p->lms_w[i] * d;
+        dot += (int64_t)p->lms_w[0][i] * d;
+        dot2 += (int64_t)p->lms_w[1][i] * d;
         norm += d * d;
     }
     p->lms_norm = norm;
-    int64_t v = W * 8 + asr(dot, 13);
+    int64_t v = W * 8 + asr(dot, 13), v2 = W * 8 + asr(dot2, 13);
     const int64_t lo8 = (int64_t)p->lo * 8, hi8 = (int64_t)p->hi * 8;
+    *second = v2 < lo8 ? lo8 : v2 > hi8 ? hi8 : v2;
     return v < lo8 ? lo8 : v > hi8 ? hi8 : v;
 }
 
 static void lms_update(PlanePredictor *p, int64_t v8)
 {
     /* g = error (samples) * 2^16 / |d|^2; C division truncates toward 0. */
-    const int64_t g = (v8 - p->sub[4]) * 8192 / p->lms_norm;
-    for (int i = 0; i < PRED_LMS_INPUTS; i++) {
-        int64_t nw = p->lms_w[i] + asr(g * p->lms_d[i], LMS_SHIFT);
-        p->lms_w[i] = (int32_t)(nw > LMS_MAX ? LMS_MAX : nw < -LMS_MAX ? -LMS_MAX : nw);
+    for (int k = 0; k < PRED_LMS; k++) {
+        const int64_t g = (v8 - p->sub[4 + k]) * 8192 / p->lms_norm;
+        for (int i = 0; i < PRED_LMS_INPUTS; i++) {
+            int64_t nw = p->lms_w[k][i] + asr(g * p->lms_d[i], k ? LMS_SHIFT_SLOW : LMS_SHIFT_FAST);
+            p->lms_w[k][i] = (int32_t)(nw > LMS_MAX ? LMS_MAX : nw < -LMS_MAX ? -LMS_MAX : nw);
+        }
     }
 }
 
@@ -194,13 +205,15 @@ int32_t predictor_predict(PlanePredictor *p, uint32_t x, uint32_t *activity)
     p->sub[2] = W8 - asr((tW + tN + tNW) * 10, 5);
     p->sub[3] = N8 - asr(tNW * 7 + tN * 7 + tNE * 7, 5);
     if (nsub > PRED_SUB)
-        p->sub[4] = lms_predict(p, x, W);
+        p->sub[4] = lms_predict(p, x, W, &p->sub[5]);
 
     int64_t wsum = 0, psum = 0;
     for (int i = 0; i < nsub; i++) {
         uint64_t es = (uint64_t)sN[i] + sW[i] + sNW[i] + sNE[i] + sN[i] + sW[i];
         /* weight ~ 1/err (1/err^2 measured 0.8% worse on the photo set) */
         int64_t wt = (int64_t)(((uint64_t)1 << 24) / ((es >> 2) + 1)) + 1;
+        if (i >= PRED_SUB)   /* the LMS predictors count 4 times */
+            wt *= 4;
         wsum += wt;
         psum += wt * p->sub[i];
     }

@@ -16,14 +16,17 @@
 
 /* The predictors of v1 params. */
 enum { PREDICTOR_WEIGHTED = 0, PREDICTOR_MED = 1, PREDICTOR_COUNT = 2 };
-/* Lossless v2's: PREDICTOR_WEIGHTED with a fifth sub-predictor, an online
- * normalised-LMS linear predictor over 8 neighbours (docs/FORMAT.md 3.6). */
+/* Lossless v2's: PREDICTOR_WEIGHTED with two more sub-predictors, online
+ * normalised-LMS linear predictors (a fast and a slow one) over 12
+ * neighbours and 6 side inputs from the planes coded before at the same
+ * pixel (docs/FORMAT.md 3b.2). */
 #define PREDICTOR_BLEND 2
 
 #define PRED_SUB 4          /* sub-predictors of PREDICTOR_WEIGHTED */
-#define PRED_SUB_MAX 5
-#define PRED_LMS_INPUTS 10   /* 8 neighbours, 2 side inputs */
-#define PRED_SIDE 2
+#define PRED_SUB_MAX 6
+#define PRED_LMS 2          /* LMS sub-predictors of PREDICTOR_BLEND */
+#define PRED_LMS_INPUTS 18   /* 12 neighbours, 6 side inputs */
+#define PRED_SIDE 6
 #define PRED_BIAS_CONTEXTS 96
 
 typedef struct PlanePredictor {
@@ -36,7 +39,7 @@ typedef struct PlanePredictor {
     int32_t *val[3];                /* [0] row above, [1] current row, [2] two above */
     int32_t *terr[2];               /* final prediction - actual, 1/8 units */
     uint32_t *serr[PRED_SUB_MAX][2];  /* |sub-prediction - actual|, 1/8 units */
-    int32_t lms_w[PRED_LMS_INPUTS];   /* PREDICTOR_BLEND: 16.16 weights */
+    int32_t lms_w[PRED_LMS][PRED_LMS_INPUTS];   /* PREDICTOR_BLEND: 16.16 weights */
     int64_t lms_d[PRED_LMS_INPUTS];   /* its inputs for the update */
     int64_t lms_norm;
     int32_t side[PRED_SIDE];        /* PREDICTOR_BLEND: set before each predict */

@@ -20,7 +20,7 @@
 #define SSE_RATE 6          /* SSE entries move 1/2^6 of the way */
 
 /* Sizes of the counter sets' context spaces (they sum to RM_CONTEXTS). */
-static const uint32_t set_size[RM_COUNTERS] = {24 * 24, 160, 400, 400, 192, 144, 675, 675};
+static const uint32_t set_size[RM_COUNTERS] = {24 * 24, 160, 400, 400, 192, 144, 675, 675, 675};
 
 static inline int32_t asr32(int32_t v, int s)   /* floor(v / 2^s), defined for v < 0 */
 {
@@ -184,6 +184,7 @@ void residual_context(ResidualModel *m, const PlanePredictor *pp, uint32_t p, ui
         texture * 6 + coarse,
         c5,
         (qdiff((int64_t)nb.W * 8 - f) * 15 + qdiff((int64_t)nb.N * 8 - f)) * 3 + coarse / 2,
+        (qdiff(pl->sub[4] - f) * 15 + qdiff(pl->sub[5] - f)) * 3 + coarse / 2,
         (qdiff((int64_t)nb.NE * 8 - f) * 15 + qdiff((int64_t)nb.NW * 8 - f)) * 3 + coarse / 2,
     };
     uint32_t base = 0;
@@ -231,7 +232,7 @@ static int code_mixed(ResidualModel *m, BitCoder *bc, uint32_t slot, int bit)
     uint16_t *row = &m->sse[((size_t)slot * RM_ACT_LEVELS + sc->act) * 33];
     const int s = d + 2048, j = s >> 7, wt = s & 127;
     const int pa = (row[j] * (128 - wt) + row[j + 1] * wt) >> 11;
-    int p1 = (pm + 3 * pa + 2) >> 2;
+    int p1 = (pm + pa + 1) >> 1;
     p1 = p1 < 1 ? 1 : p1 > 4095 ? 4095 : p1;
 
     bit = bc_code(bc, (uint32_t)p1, bit);

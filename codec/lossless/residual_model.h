@@ -15,11 +15,11 @@
 #include "lossless/logistic.h"
 #include "lossless/predictor.h"
 
-#define RM_COUNTERS 8         /* context counters mixed per bit */
-#define RM_INPUTS 9           /* their stretched predictions and a bias */
+#define RM_COUNTERS 9         /* context counters mixed per bit */
+#define RM_INPUTS 10          /* their stretched predictions and a bias */
 #define RM_MAX_LENGTH 16      /* bit length of |e| <= 16 (|e| <= 65535) */
 #define RM_SLOTS 63           /* modelled bit kinds, see residual_model.c */
-#define RM_CONTEXTS 3222      /* all counter sets together, per slot */
+#define RM_CONTEXTS 3897      /* all counter sets together, per slot */
 #define RM_COUNT_LIMIT 255
 #define RM_ACT_LEVELS 24
 #define RM_COARSE 6
