@@ -17,7 +17,7 @@
 #define MIX_RATE 20          /* mixer learning rate */
 #define MIX_INIT 19661      /* initial weight of a counter, 0.3 in 16.16 */
 #define MIX_MAX (1 << 24)   /* |weight| <= 256 */
-#define SSE_RATE 6          /* SSE entries move 1/2^6 of the way */
+#define SSE_RATE 7          /* SSE entries move 1/2^7 of the way */
 
 /* Sizes of the counter sets' context spaces (they sum to RM_CONTEXTS). */
 static const uint32_t set_size[RM_COUNTERS] = {24 * 24, 160, 400, 400, 192, 144, 675, 675, 675};

@@ -20,7 +20,7 @@
 #define RM_MAX_LENGTH 16      /* bit length of |e| <= 16 (|e| <= 65535) */
 #define RM_SLOTS 63           /* modelled bit kinds, see residual_model.c */
 #define RM_CONTEXTS 3897      /* all counter sets together, per slot */
-#define RM_COUNT_LIMIT 255
+#define RM_COUNT_LIMIT 1023
 #define RM_ACT_LEVELS 24
 #define RM_COARSE 6
 
