@@ -49,8 +49,9 @@ done <<'LIST'
 4.19|docs/FORMAT.md
 3.18|docs/FORMAT.md
 2.90|docs/FORMAT.md
-0.30 s|docs/FORMAT.md
-0.075 s|docs/FORMAT.md
+2.921|docs/FORMAT.md
+0.73 s|docs/FORMAT.md
+0.78 s|docs/FORMAT.md
 LIST
 
 # No command line feeds a JPEG to --lossless as if it were recompressed.
