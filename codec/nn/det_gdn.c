@@ -1,0 +1,108 @@
+/* Deterministic GDN / IGDN forward (see det_conv.h): effective parameters
+ * computed once (gdn_effective: the library is ISO C11, so no contraction),
+ * gamma packed in row blocks for the kernels, pixels split over threads. */
+#include "det_conv.h"
+#include "det_kernels.h"
+#include "nn_internal.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_THREADS 64
+
+void nn_det_gdn_free(NnDetGdn *g)
+{
+    free(g->beta);
+    free(g->gamma);
+    memset(g, 0, sizeof *g);
+}
+
+int nn_det_gdn_pack(NnDetGdn *g, const Gdn *l)
+{
+    memset(g, 0, sizeof *g);
+    const int c = l->c;
+    const size_t cc = (size_t)c * c;
+    float *plain = malloc(cc * sizeof(float));
+    g->beta = malloc((size_t)c * sizeof(float));
+    g->gamma = malloc(cc * sizeof(float));
+    if (!plain || !g->beta || !g->gamma) {
+        free(plain);
+        nn_det_gdn_free(g);
+        return -1;
+    }
+    g->c = c;
+    g->inverse = l->inverse;
+    gdn_effective(l, g->beta, plain);
+    for (int i0 = 0; i0 < c; i0 += NN_DET_NCO) {
+        const int ni = c - i0 < NN_DET_NCO ? c - i0 : NN_DET_NCO;
+        for (int j = 0; j < c; j++)
+            for (int ii = 0; ii < ni; ii++)
+                g->gamma[(size_t)i0 * c + (size_t)j * ni + ii] = plain[(size_t)(i0 + ii) * c + j];
+    }
+    free(plain);
+    return 0;
+}
+
+void nn_det_gdn_pixels(const NnDetGdn *g, float *img, size_t hw, size_t p0, size_t p1, float *sq)
+{
+    const NnDetKernels *kr = nn_det_kernels();
+    /* chunks bounded for int pixel counts */
+    for (size_t p = p0; p < p1; p += (size_t)1 << 20) {
+        const size_t n = p1 - p < ((size_t)1 << 20) ? p1 - p : ((size_t)1 << 20);
+        kr->gdn(g->c, (int)n, img + p, hw, g->beta, g->gamma, g->inverse, img + p, sq);
+    }
+}
+
+typedef struct GdnJob {
+    const NnDetGdn *g;
+    float *img;
+    size_t hw, p0, p1;
+    int err;
+} GdnJob;
+
+static void *gdn_work(void *arg)
+{
+    GdnJob *j = arg;
+    float *sq = malloc((size_t)j->g->c * 64 * sizeof(float));
+    if (!sq) {
+        j->err = -1;
+        return NULL;
+    }
+    nn_det_gdn_pixels(j->g, j->img, j->hw, j->p0, j->p1, sq);
+    free(sq);
+    return NULL;
+}
+
+int nn_det_gdn_forward(const NnDetGdn *g, const Tensor *x, Tensor *y)
+{
+    if (x->c != g->c || !nn_same_shape(x, y))
+        return -1;
+    const size_t hw = (size_t)x->h * x->w;
+    if (y != x)
+        memcpy(y->data, x->data, tensor_count(x) * sizeof(float));
+    int nt = nn_get_threads();
+    if (nt > MAX_THREADS) nt = MAX_THREADS;
+    if ((size_t)nt > hw) nt = (int)hw;
+    if (nt < 1) nt = 1;
+    GdnJob job[MAX_THREADS];
+    pthread_t tid[MAX_THREADS];
+    int started[MAX_THREADS] = { 0 };
+    int err = 0;
+    for (int n = 0; n < x->n; n++) {
+        for (int t = 0; t < nt; t++) {
+            job[t] = (GdnJob){ g, y->data + (size_t)n * g->c * hw, hw, hw * t / nt,
+                               hw * (t + 1) / nt, 0 };
+            started[t] = t > 0 && pthread_create(&tid[t], NULL, gdn_work, &job[t]) == 0;
+        }
+        for (int t = 0; t < nt; t++)
+            if (!started[t])
+                gdn_work(&job[t]);
+        for (int t = 0; t < nt; t++) {
+            if (started[t])
+                pthread_join(tid[t], NULL);
+            err |= job[t].err;
+        }
+    }
+    return err ? -1 : 0;
+}
