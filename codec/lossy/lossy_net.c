@@ -1,9 +1,11 @@
 /* The lossy network: construction, parameter table, gains and the batch-1
  * inference passes used by the codec. */
 #include "lossy/lossy_net.h"
+#include "nn/det_conv.h"
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void lossy_net_free(LossyNet *net)
@@ -319,70 +321,106 @@ void lossy_net_gains(const LossyNet *net, double pos, float *g, float *ig)
     }
 }
 
+/* The net's layers packed for the deterministic kernels. */
+struct LossyPacked {
+    NnDetConv ga[4], gs[4];
+    NnDetGdn ga_gdn[3], gs_gdn[3];
+};
+
+static void packed_free(LossyPacked *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < 4; i++) {
+        nn_det_conv_free(&p->ga[i]);
+        nn_det_conv_free(&p->gs[i]);
+    }
+    for (int i = 0; i < 3; i++) {
+        nn_det_gdn_free(&p->ga_gdn[i]);
+        nn_det_gdn_free(&p->gs_gdn[i]);
+    }
+    free(p);
+}
+
 void lossy_work_free(LossyWork *w)
 {
     tensor_free(w->act[0]);
     tensor_free(w->act[1]);
     nn_scratch_free(&w->s);
+    packed_free(w->packed);
     memset(w, 0, sizeof *w);
 }
 
-/* Creates w's activation buffers on first use. */
-static int work_alloc(LossyWork *w)
+/* Creates w's activation buffers and packed layers on first use. */
+static int work_alloc(const LossyNet *net, LossyWork *w)
 {
     for (int i = 0; i < 2; i++)
         if (!w->act[i] && !(w->act[i] = tensor_new(0, 0, 0, 0)))
             return -1;
+    if (w->packed)
+        return 0;
+    LossyPacked *p = calloc(1, sizeof *p);
+    if (!p)
+        return -1;
+    int err = 0;
+    for (int i = 0; i < 4; i++) {
+        err |= nn_det_conv2d_pack(&p->ga[i], &net->ga[i]);
+        err |= nn_det_deconv2d_pack(&p->gs[i], &net->gs[i]);
+    }
+    for (int i = 0; i < 3; i++) {
+        err |= nn_det_gdn_pack(&p->ga_gdn[i], &net->ga_gdn[i]);
+        err |= nn_det_gdn_pack(&p->gs_gdn[i], &net->gs_gdn[i]);
+    }
+    if (err) {
+        packed_free(p);
+        return -1;
+    }
+    w->packed = p;
     return 0;
 }
 
-/* Each stage: conv (or deconv) from `in` into the other activation buffer,
- * then GDN in place, so only a stage's input and output are alive (for the
- * largest stage 1.25 instead of 2 activations of its size). */
+/* Each stage: conv (or deconv) with its GDN fused, from `in` into the other
+ * activation buffer, so only a stage's input and output are alive. */
 int lossy_net_analysis(const LossyNet *net, const Tensor *x, Tensor *y, LossyWork *w)
 {
     int h = x->h, wd = x->w, oh, ow, err;
-    if (work_alloc(w) < 0)
+    if (work_alloc(net, w) < 0)
         return NN_ERR_NOMEM;
+    const LossyPacked *p = w->packed;
     const Tensor *in = x;
-    for (int i = 0; i < 3; i++) {
-        Tensor *out = w->act[i & 1];
+    for (int i = 0; i < 4; i++) {
+        Tensor *out = i < 3 ? w->act[i & 1] : y;
         conv2d_out_size(&net->ga[i], h, wd, &oh, &ow);
-        if (tensor_reshape(out, 1, net->n, oh, ow) < 0)
+        const NnDetPost post = {0, i < 3 ? &p->ga_gdn[i] : NULL};
+        if (tensor_reshape(out, 1, i < 3 ? net->n : net->m, oh, ow) < 0)
             return NN_ERR_NOMEM;
-        if ((err = conv2d_forward(&net->ga[i], in, out, &w->s)) < 0
-            || (err = gdn_forward(&net->ga_gdn[i], out, out, &w->s)) < 0)
+        if ((err = nn_det_conv2d_forward(&p->ga[i], in, out, &post)) < 0)
             return err;
         in = out;
         h = oh;
         wd = ow;
     }
-    conv2d_out_size(&net->ga[3], h, wd, &oh, &ow);
-    if (tensor_reshape(y, 1, net->m, oh, ow) < 0)
-        return NN_ERR_NOMEM;
-    return conv2d_forward(&net->ga[3], in, y, &w->s);
+    return 0;
 }
 
 int lossy_net_synthesis(const LossyNet *net, const Tensor *y_in, Tensor *x, LossyWork *w)
 {
     int h = y_in->h, wd = y_in->w, oh, ow, err;
-    if (work_alloc(w) < 0)
+    if (work_alloc(net, w) < 0)
         return NN_ERR_NOMEM;
+    const LossyPacked *p = w->packed;
     const Tensor *in = y_in;
-    for (int i = 0; i < 3; i++) {
-        Tensor *out = w->act[i & 1];
+    for (int i = 0; i < 4; i++) {
+        Tensor *out = i < 3 ? w->act[i & 1] : x;
         deconv2d_out_size(&net->gs[i], h, wd, &oh, &ow);
-        if (tensor_reshape(out, 1, net->n, oh, ow) < 0)
+        const NnDetPost post = {0, i < 3 ? &p->gs_gdn[i] : NULL};
+        if (tensor_reshape(out, 1, i < 3 ? net->n : 3, oh, ow) < 0)
             return NN_ERR_NOMEM;
-        if ((err = deconv2d_forward(&net->gs[i], in, out, &w->s)) < 0
-            || (err = gdn_forward(&net->gs_gdn[i], out, out, &w->s)) < 0)
+        if ((err = nn_det_deconv2d_forward(&p->gs[i], in, out, &post)) < 0)
             return err;
         in = out;
         h = oh;
         wd = ow;
     }
-    deconv2d_out_size(&net->gs[3], h, wd, &oh, &ow);
-    if (tensor_reshape(x, 1, 3, oh, ow) < 0)
-        return NN_ERR_NOMEM;
-    return deconv2d_forward(&net->gs[3], in, x, &w->s);
+    return 0;
 }

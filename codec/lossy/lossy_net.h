@@ -108,18 +108,24 @@ void lossy_net_gains(const LossyNet *net, double pos, float *g, float *ig);
 void lossy_net_log_gains(const LossyNet *net, double pos, float *lg, float *lig);
 
 /* What inference calls reuse from one call to the next (e.g. the tiles of
- * an image): two activation buffers and the layers' scratch. Reuse also
- * keeps the heap from fragmenting (peak memory). Zero-initialise; free
- * with lossy_work_free. */
+ * an image): two activation buffers, the layers' scratch and the weights
+ * packed for the deterministic kernels (nn/det_conv.h) on first use, so
+ * the net's weights must not change while a LossyWork is in use. Reuse
+ * also keeps the heap from fragmenting (peak memory). Zero-initialise;
+ * free with lossy_work_free. */
+typedef struct LossyPacked LossyPacked;
 typedef struct LossyWork {
     Tensor *act[2];
     NnScratch s;
+    LossyPacked *packed;
 } LossyWork;
 void lossy_work_free(LossyWork *w);
 
 /* Inference, batch 1. x [1, 3, H, W] (H, W multiples of 16) -> y [1, M, H/16,
  * W/16]; y_in [1, M, h, w] -> x [1, 3, 16h, 16w]. y / x are reshaped by the
- * call. Return 0 or NN_ERR_* (NN_ERR_NOMEM: out of memory). */
+ * call. Computed by the deterministic kernels (nn/det_conv.h): the same
+ * floats on every machine and thread count. Return 0 or NN_ERR_* (NN_ERR_NOMEM:
+ * out of memory). */
 int lossy_net_analysis(const LossyNet *net, const Tensor *x, Tensor *y, LossyWork *w);
 int lossy_net_synthesis(const LossyNet *net, const Tensor *y_in, Tensor *x, LossyWork *w);
 
