@@ -35,6 +35,9 @@ int nn_det_force_path(NnDetPath p);
 NnDetPath nn_det_path(void);            /* the path in use */
 const char *nn_det_path_name(NnDetPath p);
 int nn_det_path_supported(NnDetPath p);
+/* Measured FMA throughput of the path in use on nn_get_threads() threads
+ * (best of repeated runs for about `seconds`), in GFLOP/s. */
+double nn_det_fma_gflops(double seconds);
 
 /* ---- GDN / IGDN with effective parameters computed once ---- */
 typedef struct NnDetGdn {

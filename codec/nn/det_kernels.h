@@ -34,6 +34,11 @@ typedef struct NnDetKernels {
      * sq: scratch of c * 64 floats. Reads and writes exactly npx pixels. */
     void (*gdn)(int c, int npx, const float *x, size_t ld, const float *beta,
                 const float *gamma, int inverse, float *y, float *sq);
+    /* n iterations of independent FMAs only, fma_flop float operations each
+     * (the FMA ceiling of lat bench nn); returns a value so the work is not
+     * optimised away. */
+    float (*fma_loop)(long n);
+    int fma_flop;
 } NnDetKernels;
 
 extern const NnDetKernels nn_det_kernels_c;

@@ -54,4 +54,13 @@ static void gdn_c(int c, int npx, const float *x, size_t ld, const float *beta,
     }
 }
 
-const NnDetKernels nn_det_kernels_c = { "c", 32, conv_c, gdn_c };
+static float fma_loop_c(long n)
+{
+    float a[4] = { 0, 1, 2, 3 };
+    for (long k = 0; k < n; k++)
+        for (int i = 0; i < 4; i++)
+            a[i] = fmaf(a[i], 0.999f, 1e-3f);
+    return a[0] + a[1] + a[2] + a[3];
+}
+
+const NnDetKernels nn_det_kernels_c = { "c", 32, conv_c, gdn_c, fma_loop_c, 4 * 2 };

@@ -1,8 +1,11 @@
 /* `lat bench nn`: speed of the NN engine on the factorized-prior transforms
- * at 768x512, each layer compared with a plain cblas_sgemm of the same GEMM
- * shape measured in the same run; optionally a training step.
+ * at 768x512, each layer on the sgemm path (nn.h) and on the deterministic
+ * kernels (nn/det_conv.h, what the codec runs), compared with a plain
+ * cblas_sgemm of the same GEMM shape measured in the same run, and the
+ * transforms against the measured FMA ceiling; optionally a training step.
  *
  *   lat bench nn [--json] [--threads N] [--runs R] [--train-step]
+ *                [--path c|avx2|avx512]
  *
  * GEMM shape per layer (M x N x K, row-major C = A.B):
  *   conv   k5/2 cin->cout:  cout x OH*OW x cin*25      (W . im2col(x))
@@ -11,6 +14,7 @@
  * bound_seconds of a transform = sum over its layers of GEMM FLOPs divided by
  * the plain sgemm rate of that layer's shape. */
 #include "bench.h"
+#include "nn/det_conv.h"
 #include "nn/nn.h"
 
 #include <cblas.h>
@@ -27,9 +31,11 @@ typedef struct BLayer {
     Conv2d conv;
     Deconv2d deconv;
     Gdn gdn;
+    NnDetConv det;             /* conv / deconv packed for the deterministic kernels */
+    NnDetGdn det_gdn;
     /* measured */
     int gm, gn, gk, trans_a;   /* GEMM shape */
-    double seconds, gemm_seconds, sgemm_seconds;
+    double seconds, gemm_seconds, sgemm_seconds, det_seconds;
 } BLayer;
 
 #define MAX_LAYERS 8
@@ -41,6 +47,7 @@ typedef struct Transform {
     Tensor *act[MAX_LAYERS + 1];   /* act[0] input, act[i+1] output of layer i */
     Tensor *grad[MAX_LAYERS + 1];  /* gradients w.r.t. act[] (training step) */
     double seconds;
+    double det_seconds;        /* deterministic kernels, GDN fused as in the codec */
 } Transform;
 
 /* Wall clock by default; process CPU time with --cpu-time (robust on a
@@ -83,14 +90,17 @@ static void add_layer(Transform *t, Kind kind, int cin, int cout, Rng *rng)
     case K_CONV:
         snprintf(l->name, sizeof l->name, "conv%d", idx);
         ok = conv2d_init(&l->conv, cin, cout, 5, 2, 2, rng);
+        ok = ok ? ok : nn_det_conv2d_pack(&l->det, &l->conv);
         break;
     case K_DECONV:
         snprintf(l->name, sizeof l->name, "deconv%d", idx);
         ok = deconv2d_init(&l->deconv, cin, cout, 5, 2, 2, 1, rng);
+        ok = ok ? ok : nn_det_deconv2d_pack(&l->det, &l->deconv);
         break;
     default:
         snprintf(l->name, sizeof l->name, "%s%d", kind == K_GDN ? "gdn" : "igdn", idx);
         ok = gdn_init(&l->gdn, cin, kind == K_IGDN);
+        ok = ok ? ok : nn_det_gdn_pack(&l->det_gdn, &l->gdn);
         break;
     }
     if (ok != 0) {
@@ -176,6 +186,34 @@ static void layer_forward(BLayer *l, const Tensor *x, Tensor *y, NnScratch *s)
     }
 }
 
+/* Deterministic kernels; with gdn (the next layer) fused into a conv or
+ * deconv when gdn != NULL. */
+static void layer_forward_det(const BLayer *l, const Tensor *x, Tensor *y, const BLayer *gdn)
+{
+    const NnDetPost post = { 0, gdn ? &gdn->det_gdn : NULL };
+    int err;
+    switch (l->kind) {
+    case K_CONV: err = nn_det_conv2d_forward(&l->det, x, y, &post); break;
+    case K_DECONV: err = nn_det_deconv2d_forward(&l->det, x, y, &post); break;
+    default: err = nn_det_gdn_forward(&l->det_gdn, x, y); break;
+    }
+    if (err) {
+        fprintf(stderr, "lat bench nn: deterministic forward failed (out of memory)\n");
+        exit(1);
+    }
+}
+
+/* The whole transform on the deterministic kernels, as the codec runs it. */
+static void transform_forward_det(Transform *t)
+{
+    for (int i = 0; i < t->nl; i++) {
+        const int fuse = t->l[i].kind != K_GDN && t->l[i].kind != K_IGDN && i + 1 < t->nl
+                      && (t->l[i + 1].kind == K_GDN || t->l[i + 1].kind == K_IGDN);
+        layer_forward_det(&t->l[i], t->act[i], t->act[i + 1 + fuse], fuse ? &t->l[i + 1] : NULL);
+        i += fuse;
+    }
+}
+
 static void layer_backward(BLayer *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratch *s)
 {
     switch (l->kind) {
@@ -194,6 +232,8 @@ static void free_transform(Transform *t, int free_input)
         if (l->kind == K_CONV) conv2d_free(&l->conv);
         else if (l->kind == K_DECONV) deconv2d_free(&l->deconv);
         else gdn_free(&l->gdn);
+        nn_det_conv_free(&l->det);
+        nn_det_gdn_free(&l->det_gdn);
     }
     for (int i = free_input ? 0 : 1; i <= t->nl; i++)
         tensor_free(t->act[i]);
@@ -241,6 +281,7 @@ static void measure_transform(Transform *t, int runs, NnScratch *s, Rng *rng)
     double *tl = malloc(sizeof(double) * (size_t)runs);
     double *tg = malloc(sizeof(double) * (size_t)runs);
     double *tp = malloc(sizeof(double) * (size_t)runs);
+    double *td = malloc(sizeof(double) * (size_t)runs);
     for (int i = 0; i < t->nl; i++) {
         BLayer *l = &t->l[i];
         PlainGemm pg;
@@ -250,17 +291,23 @@ static void measure_transform(Transform *t, int runs, NnScratch *s, Rng *rng)
             double t0 = now_s();
             layer_forward(l, t->act[i], t->act[i + 1], s);
             double dt = now_s() - t0;
+            if (r >= 0)
+                nn_profile_get(&tg[r], NULL);
             double dp = plain_run(&pg, l);
+            t0 = now_s();
+            layer_forward_det(l, t->act[i], t->act[i + 1], NULL);
+            double dd = now_s() - t0;
             if (r >= 0) {
                 tl[r] = dt;
                 tp[r] = dp;
-                nn_profile_get(&tg[r], NULL);
+                td[r] = dd;
             }
         }
         plain_free(&pg);
         l->seconds = median(tl, runs);
         l->gemm_seconds = median(tg, runs);
         l->sgemm_seconds = median(tp, runs);
+        l->det_seconds = median(td, runs);
     }
     for (int r = -1; r < runs; r++) {
         double t0 = now_s();
@@ -268,8 +315,14 @@ static void measure_transform(Transform *t, int runs, NnScratch *s, Rng *rng)
             layer_forward(&t->l[i], t->act[i], t->act[i + 1], s);
         if (r >= 0)
             tl[r] = now_s() - t0;
+        t0 = now_s();
+        transform_forward_det(t);
+        if (r >= 0)
+            td[r] = now_s() - t0;
     }
     t->seconds = median(tl, runs);
+    t->det_seconds = median(td, runs);
+    free(td);
     free(tl);
     free(tg);
     free(tp);
@@ -390,22 +443,31 @@ static void print_loadavg(FILE *f, int json)
 static void usage(FILE *f)
 {
     fprintf(f, "usage: lat bench nn [--json] [--threads N] [--runs R] [--train-step] [--cpu-time]\n"
+               "                    [--path c|avx2|avx512]\n"
                     "  --threads N   threads for OpenBLAS and the engine (default: all cores)\n"
                     "  --runs R      timed runs per measurement, median reported (default 3)\n"
                     "  --train-step  time a training step instead (8 crops 256x256, N=128 M=192)\n"
                     "  --cpu-time    process CPU time instead of wall time (use with --threads 1\n"
-                    "                on a busy machine)\n");
+                    "                on a busy machine)\n"
+                    "  --path P      force the deterministic kernels' path: c, avx2 or avx512\n");
 }
 
 int bench_nn(int argc, char **argv)
 {
     int json = 0, threads = 0, runs = 3, train = 0;
+    NnDetPath path = NN_PATH_AUTO;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--json") == 0) json = 1;
         else if (strcmp(argv[i], "--train-step") == 0) train = 1;
         else if (strcmp(argv[i], "--cpu-time") == 0) g_clock = CLOCK_PROCESS_CPUTIME_ID;
         else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc) threads = atoi(argv[++i]);
         else if (strcmp(argv[i], "--runs") == 0 && i + 1 < argc) runs = atoi(argv[++i]);
+        else if (strcmp(argv[i], "--path") == 0 && i + 1 < argc) {
+            const char *v = argv[++i];
+            path = strcmp(v, "c") == 0 ? NN_PATH_C : strcmp(v, "avx2") == 0 ? NN_PATH_AVX2
+                 : strcmp(v, "avx512") == 0 ? NN_PATH_AVX512 : NN_PATH_AUTO;
+            if (path == NN_PATH_AUTO) { usage(stderr); return 2; }
+        }
         else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) { usage(stdout); return 0; }
         else { usage(stderr); return 2; }
     }
@@ -413,14 +475,21 @@ int bench_nn(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (path != NN_PATH_AUTO && nn_det_force_path(path) < 0) {
+        fprintf(stderr, "lat bench nn: this CPU has no %s path\n", nn_det_path_name(path));
+        return 1;
+    }
     nn_set_threads(threads);
     threads = nn_get_threads();
+    const double fma_gflops = nn_det_fma_gflops(0.3);
     nn_profile_enable(g_clock == CLOCK_MONOTONIC ? NN_PROFILE_WALL : NN_PROFILE_CPU);
     if (!json) {
         printf("lat bench nn: %s, %d thread(s), median of %d run(s), %s\n",
                train ? "training step" : "768x512 input, batch 1", threads, runs,
                g_clock == CLOCK_MONOTONIC ? "wall time" : "process CPU time");
         print_loadavg(stdout, 0);
+        printf("FMA ceiling (%s kernels, %d thread(s)): %.1f GFLOP/s\n",
+               nn_det_path_name(nn_det_path()), threads, fma_gflops);
     }
 
     static const int configs[2][2] = { { 128, 192 }, { 64, 96 } };
@@ -447,8 +516,9 @@ int bench_nn(int argc, char **argv)
         trn = measure_train_step(8, 256, 128, 192, runs, &s, &rng);
 
     if (json) {
-        printf("{\"threads\": %d, \"runs\": %d, \"clock\": \"%s\", ", threads, runs,
-               g_clock == CLOCK_MONOTONIC ? "wall" : "cpu");
+        printf("{\"threads\": %d, \"runs\": %d, \"clock\": \"%s\", \"det_path\": \"%s\", "
+               "\"fma_gflops\": %.2f, ", threads, runs, g_clock == CLOCK_MONOTONIC ? "wall" : "cpu",
+               nn_det_path_name(nn_det_path()), fma_gflops);
         print_loadavg(stdout, 1);
         printf(", \"layers\": [");
         int first = 1;
@@ -458,18 +528,19 @@ int bench_nn(int argc, char **argv)
                 double f = gemm_flop(l);
                 printf("%s\n  {\"name\": \"%s.%s\", \"N\": %d, \"M\": %d, \"gemm_m\": %d, \"gemm_n\": %d, "
                        "\"gemm_k\": %d, \"seconds\": %.6f, \"gemm_seconds\": %.6f, \"gflops\": %.2f, "
-                       "\"sgemm_gflops\": %.2f}",
+                       "\"sgemm_gflops\": %.2f, \"det_seconds\": %.6f}",
                        first ? "" : ",", c % 2 ? "g_s" : "g_a", l->name, configs[c / 2][0],
                        configs[c / 2][1], l->gm, l->gn, l->gk, l->seconds, l->gemm_seconds,
-                       f / l->seconds * 1e-9, f / l->sgemm_seconds * 1e-9);
+                       f / l->seconds * 1e-9, f / l->sgemm_seconds * 1e-9, l->det_seconds);
                 first = 0;
             }
         printf("],\n \"transforms\": [");
         for (int c = 0; c < ntr; c++)
             printf("%s\n  {\"name\": \"%s\", \"N\": %d, \"M\": %d, \"seconds\": %.6f, \"gflop\": %.3f, "
-                   "\"bound_seconds\": %.6f}", c ? "," : "", tr[c].name, configs[c / 2][0],
-                   configs[c / 2][1], tr[c].seconds, transform_flop(&tr[c]) * 1e-9,
-                   transform_bound(&tr[c]));
+                   "\"bound_seconds\": %.6f, \"det_seconds\": %.6f, \"fma_bound_seconds\": %.6f}",
+                   c ? "," : "", tr[c].name, configs[c / 2][0], configs[c / 2][1], tr[c].seconds,
+                   transform_flop(&tr[c]) * 1e-9, transform_bound(&tr[c]), tr[c].det_seconds,
+                   transform_flop(&tr[c]) / (fma_gflops * 1e9));
         printf("]");
         if (train)
             printf(",\n \"train_step\": {\"batch\": 8, \"size\": 256, \"N\": 128, \"M\": 192, "
@@ -479,18 +550,23 @@ int bench_nn(int argc, char **argv)
     } else {
         for (int c = 0; c < ntr; c++) {
             printf("\n%s (N=%d, M=%d)\n", tr[c].name, configs[c / 2][0], configs[c / 2][1]);
-            printf("  %-8s %6s %7s %5s %9s %8s %9s %6s %9s\n", "layer", "gemm_m", "gemm_n", "k",
-                   "ms", "GFLOP/s", "sgemm", "ratio", "in-gemm");
+            printf("  %-8s %6s %7s %5s %9s %8s %9s %6s %9s %8s %8s %7s\n", "layer", "gemm_m", "gemm_n",
+                   "k", "ms", "GFLOP/s", "sgemm", "ratio", "in-gemm", "det ms", "GFLOP/s", "speedup");
             for (int i = 0; i < tr[c].nl; i++) {
                 const BLayer *l = &tr[c].l[i];
                 double f = gemm_flop(l);
-                printf("  %-8s %6d %7d %5d %9.2f %8.1f %9.1f %5.0f%% %8.0f%%\n", l->name, l->gm, l->gn,
-                       l->gk, l->seconds * 1e3, f / l->seconds * 1e-9, f / l->sgemm_seconds * 1e-9,
-                       100.0 * l->sgemm_seconds / l->seconds, 100.0 * l->gemm_seconds / l->seconds);
+                printf("  %-8s %6d %7d %5d %9.2f %8.1f %9.1f %5.0f%% %8.0f%% %8.2f %8.1f %6.2fx\n",
+                       l->name, l->gm, l->gn, l->gk, l->seconds * 1e3, f / l->seconds * 1e-9,
+                       f / l->sgemm_seconds * 1e-9, 100.0 * l->sgemm_seconds / l->seconds,
+                       100.0 * l->gemm_seconds / l->seconds, l->det_seconds * 1e3,
+                       f / l->det_seconds * 1e-9, l->seconds / l->det_seconds);
             }
-            double b = transform_bound(&tr[c]);
+            double b = transform_bound(&tr[c]), fb = transform_flop(&tr[c]) / (fma_gflops * 1e9);
             printf("  total: %.1f ms, %.2f GFLOP, bound (plain sgemm) %.1f ms, ratio %.2fx\n",
                    tr[c].seconds * 1e3, transform_flop(&tr[c]) * 1e-9, b * 1e3, tr[c].seconds / b);
+            printf("  deterministic kernels (GDN fused, as the codec runs): %.1f ms, %.2fx the "
+                   "sgemm path; FMA bound %.1f ms, ratio %.2fx\n", tr[c].det_seconds * 1e3,
+                   tr[c].det_seconds / tr[c].seconds, fb * 1e3, tr[c].det_seconds / fb);
         }
         if (train)
             printf("\ntraining step (8 x 256x256, N=128, M=192, fwd+bwd+Adam): %.1f ms, "
@@ -498,8 +574,10 @@ int bench_nn(int argc, char **argv)
                    trn.seconds * 1e3, trn.gemm_seconds * 1e3, 100.0 * trn.gemm_seconds / trn.seconds,
                    trn.gemm_flop * 1e-9, trn.gemm_flop / trn.seconds * 1e-9);
         if (!train)
-            printf("\nratio = plain sgemm time / layer time (target >= 70%% for conv/deconv); "
-               "in-gemm = share of layer time inside sgemm\n");
+            printf("\nms, GFLOP/s, ratio, in-gemm: the sgemm path (nn.h); ratio = plain sgemm time / "
+                   "layer time; in-gemm = share of layer time inside sgemm; det: the deterministic "
+                   "kernels (%s), speedup = sgemm path time / det time\n",
+                   nn_det_path_name(nn_det_path()));
     }
     for (int c = 0; c < ntr; c++)
         free_transform(&tr[c], c % 2 == 0);
