@@ -209,13 +209,13 @@ static void test_errors(void)
     NnDetConv d;
     CHECK(nn_det_conv2d_pack(&d, &l) == 0);
     Tensor *x = must_tensor(1, 2, 4, 4), *bad = must_tensor(1, 3, 4, 5), *badc = must_tensor(1, 1, 4, 4);
-    CHECK_ERR(nn_det_conv2d_forward(&d, x, bad, NULL), -1);
-    CHECK_ERR(nn_det_conv2d_forward(&d, badc, bad, NULL), -1);
-    CHECK_ERR(nn_det_deconv2d_forward(&d, x, bad, NULL), -1);
+    CHECK_ERR(nn_det_conv2d_forward(&d, x, bad, NULL), NN_ERR_SHAPE);
+    CHECK_ERR(nn_det_conv2d_forward(&d, badc, bad, NULL), NN_ERR_SHAPE);
+    CHECK_ERR(nn_det_deconv2d_forward(&d, x, bad, NULL), NN_ERR_SHAPE);
     nn_det_conv_free(&d);
     conv2d_free(&l);
     CHECK(conv2d_init(&l, 2, 3, 9, 1, 1, &g_rng) == 0);   /* k > NN_DET_MAX_K */
-    CHECK_ERR(nn_det_conv2d_pack(&d, &l), -1);
+    CHECK_ERR(nn_det_conv2d_pack(&d, &l), NN_ERR_SHAPE);
     conv2d_free(&l);
     tensor_free(x);
     tensor_free(bad);

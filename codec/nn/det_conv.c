@@ -21,9 +21,11 @@
 
 /* Input band budget per thread (floats): a few rows of every channel stay
  * in L2/L3 while all output channels of a row are computed. */
-#define BAND_FLOATS ((size_t)1 << 19)
+#define BAND_FLOATS ((size_t)1 << 20)
 #define MAX_BAND_ROWS 16
 #define MAX_THREADS 64
+/* Input rows a kernel pass keeps hot (half of a 32 KiB L1). */
+#define L1_BYTES 16384
 
 void nn_det_conv_free(NnDetConv *d)
 {
@@ -51,7 +53,7 @@ static int pack_common(NnDetConv *d, const float *lw, const float *lb)
     d->bias = malloc((size_t)d->cout * sizeof(float));
     if (!d->w || !d->bias) {
         nn_det_conv_free(d);
-        return -1;
+        return NN_ERR_NOMEM;
     }
     memcpy(d->bias, lb, (size_t)d->cout * sizeof(float));
     const int k = d->k;
@@ -87,7 +89,7 @@ int nn_det_conv2d_pack(NnDetConv *d, const Conv2d *l)
 {
     memset(d, 0, sizeof *d);
     if (!valid_geometry(l->cin, l->cout, l->k, l->stride, l->pad))
-        return -1;
+        return NN_ERR_SHAPE;
     d->cin = l->cin; d->cout = l->cout; d->k = l->k; d->stride = l->stride; d->pad = l->pad;
     d->nphase = 1;
     NnDetPhase *ph = &d->ph[0];
@@ -119,7 +121,7 @@ int nn_det_deconv2d_pack(NnDetConv *d, const Deconv2d *l)
     memset(d, 0, sizeof *d);
     if (!valid_geometry(l->cin, l->cout, l->k, l->stride, l->pad) || l->out_pad < 0
         || l->out_pad >= l->stride)
-        return -1;
+        return NN_ERR_SHAPE;
     d->transposed = 1;
     d->cin = l->cin; d->cout = l->cout; d->k = l->k; d->stride = l->stride; d->pad = l->pad;
     d->out_pad = l->out_pad;
@@ -151,6 +153,7 @@ typedef struct Plan {
     int row_ofs;         /* input row of buffer row 0, less row_step*band start */
     int split, col0;     /* column phases in the buffer; input column of buffer (0, 0) */
     int nr, pw;          /* buffer rows per band, floats per column phase */
+    int cib;             /* input channels per pass over a chunk (run_row) */
     size_t rs, cs;       /* buffer row and channel strides */
     int32_t *off;        /* term offsets of every phase, concatenated */
     size_t off_at[NN_DET_MAX_STRIDE * NN_DET_MAX_STRIDE];
@@ -177,49 +180,62 @@ static void fill_band(const Plan *p, int ih0, float *buf)
                 continue;
             }
             const float *src = p->x + ((size_t)ci * p->h + ih) * p->w;
-            for (int q = 0; q < p->split; q++)
-                for (int c = 0; c < p->pw; c++) {
-                    const int iw = p->split * c + q + p->col0;
-                    dst[q * p->pw + c] = iw >= 0 && iw < p->w ? src[iw] : 0.0f;
-                }
+            const int sp = p->split;
+            for (int q = 0; q < sp; q++) {
+                /* columns c with 0 <= sp*c + q + col0 < w hold input, the rest 0 */
+                const int first = q + p->col0;
+                int lo = first >= 0 ? 0 : (-first + sp - 1) / sp;
+                int hi = p->w - 1 - first < 0 ? -1 : (p->w - 1 - first) / sp;
+                if (hi >= p->pw) hi = p->pw - 1;
+                if (lo > hi + 1) lo = hi + 1;
+                float *dq = dst + q * p->pw;
+                memset(dq, 0, (size_t)lo * sizeof(float));
+                if (sp == 1)
+                    memcpy(dq + lo, src + lo + first, (size_t)(hi + 1 - lo) * sizeof(float));
+                else
+                    for (int c = lo; c <= hi; c++)
+                        dq[c] = src[sp * c + first];
+                memset(dq + hi + 1, 0, (size_t)(p->pw - 1 - hi) * sizeof(float));
+            }
         }
 }
 
-/* Output channels [co0, co0 + nco) of one output row of pixels
- * [n0, n0 + npx), from buffer pixel base xb, into y with column stride
- * cstride starting at column col. */
-static void run_block(const Plan *p, int phase, int co0, int nco, int npx, const float *xb,
-                      float *out, size_t ldo, float *yrow, int cstride)
-{
-    const NnDetConv *d = p->d;
-    const NnDetPhase *ph = &d->ph[phase];
-    const size_t nt = phase_terms(d, ph);
-    p->kr->conv(nco, npx, (int)nt, xb, p->off + p->off_at[phase], d->w + ph->wofs + nt * co0,
-                d->bias + co0, out, ldo);
-    const size_t plane = (size_t)p->oh * p->ow;
-    for (int c = 0; c < nco; c++) {
-        float *yr = yrow + (co0 + c) * plane;
-        const float *o = out + c * ldo;
-        if (p->relu)
-            for (int i = 0; i < npx; i++)
-                yr[(size_t)i * cstride] = o[i] > 0.0f ? o[i] : 0.0f;
-        else
-            for (int i = 0; i < npx; i++)
-                yr[(size_t)i * cstride] = o[i];
-    }
-}
-
-/* All output channels of output row pixels, chunk by chunk. */
+/* All output channels of one output row, chunk by chunk: per chunk, input
+ * channels in blocks of p->cib (their rows of the chunk stay in L1) and
+ * within each block every output channel block takes its terms, the
+ * accumulators kept in out [cout][ldo] in between. Then out goes to y,
+ * column stride cstride. */
 static void run_row(const Plan *p, int phase, int npx_row, const float *xrow, float *yrow,
                     int cstride, float *out, size_t ldo)
 {
-    const int chunk = p->kr->chunk;
+    const NnDetConv *d = p->d;
+    const NnDetPhase *ph = &d->ph[phase];
+    const int taps = ph->nri * ph->ncj, chunk = p->kr->chunk;
+    const size_t nt = phase_terms(d, ph), plane = (size_t)p->oh * p->ow;
+    const int32_t *off = p->off + p->off_at[phase];
     for (int n0 = 0; n0 < npx_row; n0 += chunk) {
         const int npx = npx_row - n0 < chunk ? npx_row - n0 : chunk;
-        for (int co0 = 0; co0 < p->d->cout; co0 += NN_DET_NCO) {
-            const int nco = p->d->cout - co0 < NN_DET_NCO ? p->d->cout - co0 : NN_DET_NCO;
-            run_block(p, phase, co0, nco, npx, xrow + n0, out, ldo,
-                      yrow + (size_t)n0 * cstride, cstride);
+        for (int ci0 = 0; ci0 < d->cin; ci0 += p->cib) {
+            const int nci = d->cin - ci0 < p->cib ? d->cin - ci0 : p->cib;
+            const size_t t0 = (size_t)ci0 * taps;
+            for (int co0 = 0; co0 < d->cout; co0 += NN_DET_NCO) {
+                const int nco = d->cout - co0 < NN_DET_NCO ? d->cout - co0 : NN_DET_NCO;
+                p->kr->conv(nco, npx, nci * taps, xrow + n0, off + t0,
+                            d->w + ph->wofs + nt * co0 + t0 * nco, ci0 == 0 ? d->bias + co0 : NULL,
+                            out + co0 * ldo, ldo);
+            }
+        }
+        for (int co = 0; co < d->cout; co++) {
+            float *yr = yrow + co * plane + (size_t)n0 * cstride;
+            const float *o = out + co * ldo;
+            if (p->relu)
+                for (int i = 0; i < npx; i++)
+                    yr[(size_t)i * cstride] = o[i] > 0.0f ? o[i] : 0.0f;
+            else if (cstride == 1)
+                memcpy(yr, o, (size_t)npx * sizeof(float));
+            else
+                for (int i = 0; i < npx; i++)
+                    yr[(size_t)i * cstride] = o[i];
         }
     }
 }
@@ -232,12 +248,12 @@ static void *work(void *arg)
     const size_t ldo = (size_t)p->kr->chunk + NN_DET_SLACK;
     const size_t nbuf = (size_t)d->cin * p->cs;
     const size_t nsq = p->gdn ? (size_t)p->gdn->c * 64 : 0;
-    float *buf = malloc((nbuf + NN_DET_NCO * ldo + nsq) * sizeof(float));
+    float *buf = malloc((nbuf + (size_t)d->cout * ldo + nsq) * sizeof(float));
     if (!buf) {
         wk->err = -1;
         return NULL;
     }
-    float *out = buf + nbuf, *sq = out + NN_DET_NCO * ldo;
+    float *out = buf + nbuf, *sq = out + (size_t)d->cout * ldo;
     const int s = d->stride;
     const size_t plane = (size_t)p->oh * p->ow;
     for (int b0 = wk->r0; b0 < wk->r1; b0 += p->band) {
@@ -354,6 +370,10 @@ static int plan_geometry(Plan *p, int *dmin, int *emin)
     p->band = (int)band;
     p->nr = p->row_step * p->band + extra;
     p->cs = (size_t)p->nr * p->rs;
+    /* A chunk's rows of one input channel: up to k row taps, each spanning
+     * split column phases of chunk + k floats. */
+    const size_t ci_bytes = (size_t)k * p->split * (p->kr->chunk + k) * sizeof(float);
+    p->cib = (int)(L1_BYTES / ci_bytes > 0 ? L1_BYTES / ci_bytes : 1);
     /* term offsets are int32 */
     return (size_t)d->cin * p->cs + p->rs < (size_t)INT32_MAX ? 0 : -1;
 }
@@ -367,10 +387,10 @@ static int forward(const NnDetConv *d, const Tensor *x, Tensor *y, const NnDetPo
     p.gdn = post ? post->gdn : NULL;
     p.h = x->h; p.w = x->w; p.oh = y->h; p.ow = y->w;
     if (p.gdn && p.gdn->c != d->cout)
-        return -1;
+        return NN_ERR_SHAPE;
     int dmin, emin;
     if (plan_geometry(&p, &dmin, &emin) < 0 || !(p.off = make_offsets(&p, dmin, emin)))
-        return -1;
+        return NN_ERR_NOMEM;
     int nt = nn_get_threads();
     if (nt > MAX_THREADS) nt = MAX_THREADS;
     if (nt > p.rows) nt = p.rows;
@@ -399,27 +419,27 @@ static int forward(const NnDetConv *d, const Tensor *x, Tensor *y, const NnDetPo
         }
     }
     free(p.off);
-    return err ? -1 : 0;
+    return err ? NN_ERR_NOMEM : 0;
 }
 
 int nn_det_conv2d_forward(const NnDetConv *d, const Tensor *x, Tensor *y, const NnDetPost *post)
 {
     if (d->transposed || x->c != d->cin || y->n != x->n || y->c != d->cout)
-        return -1;
+        return NN_ERR_SHAPE;
     const int oh = (x->h + 2 * d->pad - d->k) / d->stride + 1;
     const int ow = (x->w + 2 * d->pad - d->k) / d->stride + 1;
     if (x->h + 2 * d->pad < d->k || x->w + 2 * d->pad < d->k || y->h != oh || y->w != ow)
-        return -1;
+        return NN_ERR_SHAPE;
     return forward(d, x, y, post);
 }
 
 int nn_det_deconv2d_forward(const NnDetConv *d, const Tensor *x, Tensor *y, const NnDetPost *post)
 {
     if (!d->transposed || x->c != d->cin || y->n != x->n || y->c != d->cout)
-        return -1;
+        return NN_ERR_SHAPE;
     const int oh = (x->h - 1) * d->stride - 2 * d->pad + d->k + d->out_pad;
     const int ow = (x->w - 1) * d->stride - 2 * d->pad + d->k + d->out_pad;
     if (x->h < 1 || x->w < 1 || oh < 1 || ow < 1 || y->h != oh || y->w != ow)
-        return -1;
+        return NN_ERR_SHAPE;
     return forward(d, x, y, post);
 }

@@ -16,7 +16,9 @@
  * Weights are packed once (nn_det_*_pack) from a layer of nn.h; forwards
  * take batch-1 or batch-N NCHW tensors shaped as for the nn.h layer, run on
  * nn_get_threads() threads (output rows split between them) and return 0,
- * or -1 on a shape mismatch or allocation failure (y is then undefined). */
+ * NN_ERR_SHAPE on a shape mismatch or NN_ERR_NOMEM on an allocation failure
+ * (y is then undefined); packing returns NN_ERR_SHAPE for a layer it does
+ * not support. */
 #ifndef LAT_NN_DET_CONV_H
 #define LAT_NN_DET_CONV_H
 
@@ -75,7 +77,7 @@ typedef struct NnDetPost {
     const NnDetGdn *gdn;      /* then GDN/IGDN (its c must be cout) */
 } NnDetPost;
 
-/* k <= NN_DET_MAX_K, stride <= NN_DET_MAX_STRIDE, pad < k (else -1). */
+/* k <= NN_DET_MAX_K, stride <= NN_DET_MAX_STRIDE, pad < k (else NN_ERR_SHAPE). */
 int nn_det_conv2d_pack(NnDetConv *d, const Conv2d *l);
 int nn_det_deconv2d_pack(NnDetConv *d, const Deconv2d *l);
 void nn_det_conv_free(NnDetConv *d);

@@ -1,6 +1,6 @@
 /* Deterministic GDN / IGDN forward (see det_conv.h): effective parameters
  * computed once (gdn_effective: the library is ISO C11, so no contraction),
- * gamma packed in row blocks for the kernels, pixels split over threads. */
+ * gamma transposed for the kernels, pixels split over threads. */
 #include "det_conv.h"
 #include "det_kernels.h"
 #include "nn_internal.h"
@@ -29,17 +29,14 @@ int nn_det_gdn_pack(NnDetGdn *g, const Gdn *l)
     if (!plain || !g->beta || !g->gamma) {
         free(plain);
         nn_det_gdn_free(g);
-        return -1;
+        return NN_ERR_NOMEM;
     }
     g->c = c;
     g->inverse = l->inverse;
     gdn_effective(l, g->beta, plain);
-    for (int i0 = 0; i0 < c; i0 += NN_DET_NCO) {
-        const int ni = c - i0 < NN_DET_NCO ? c - i0 : NN_DET_NCO;
+    for (int i = 0; i < c; i++)
         for (int j = 0; j < c; j++)
-            for (int ii = 0; ii < ni; ii++)
-                g->gamma[(size_t)i0 * c + (size_t)j * ni + ii] = plain[(size_t)(i0 + ii) * c + j];
-    }
+            g->gamma[(size_t)j * c + i] = plain[(size_t)i * c + j];
     free(plain);
     return 0;
 }
@@ -77,7 +74,7 @@ static void *gdn_work(void *arg)
 int nn_det_gdn_forward(const NnDetGdn *g, const Tensor *x, Tensor *y)
 {
     if (x->c != g->c || !nn_same_shape(x, y))
-        return -1;
+        return NN_ERR_SHAPE;
     const size_t hw = (size_t)x->h * x->w;
     if (y != x)
         memcpy(y->data, x->data, tensor_count(x) * sizeof(float));
@@ -104,5 +101,5 @@ int nn_det_gdn_forward(const NnDetGdn *g, const Tensor *x, Tensor *y)
             err |= job[t].err;
         }
     }
-    return err ? -1 : 0;
+    return err ? NN_ERR_NOMEM : 0;
 }

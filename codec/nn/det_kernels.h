@@ -23,14 +23,15 @@
 typedef struct NnDetKernels {
     const char *name;
     int chunk;   /* output pixels per conv call the driver should use */
-    /* One block of nco <= NN_DET_NCO channels over npx consecutive output
-     * pixels: out[c*ldo + p] for p < npx, rounded up to NN_DET_SLACK (out
-     * has room; x is readable that far past every x + off[t] + npx). */
+    /* Terms [0, nterms) of one block of nco <= NN_DET_NCO channels over npx
+     * consecutive output pixels into out[c*ldo + p], p < npx rounded up to
+     * NN_DET_SLACK (out has room; x is readable that far past every
+     * x + off[t] + npx). The accumulators start at bias[c], or with
+     * bias == NULL at what out holds (the sum so far of earlier terms). */
     void (*conv)(int nco, int npx, int nterms, const float *x, const int32_t *off,
                  const float *w, const float *bias, float *out, size_t ldo);
     /* GDN over npx pixels of c channels (channel stride ld), y may equal x.
-     * gamma is packed in blocks of NN_DET_NCO rows: row block starting at i0
-     * with ni rows holds gamma[i0*c + j*ni + ii] = gamma_(i0+ii, j).
+     * gamma is transposed: gamma[j*c + i] = gamma_ij.
      * sq: scratch of c * 64 floats. Reads and writes exactly npx pixels. */
     void (*gdn)(int c, int npx, const float *x, size_t ld, const float *beta,
                 const float *gamma, int inverse, float *y, float *sq);

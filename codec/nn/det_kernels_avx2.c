@@ -21,7 +21,7 @@ TGT INLINE void conv_tile(const int nco, const int npv, int nterms, const float 
     for (int c = 0; c < nco; c++)
 #pragma GCC unroll 3
         for (int v = 0; v < npv; v++)
-            acc[c][v] = _mm256_set1_ps(bias[c]);
+            acc[c][v] = bias ? _mm256_set1_ps(bias[c]) : _mm256_loadu_ps(out + c * ldo + 8 * v);
     for (int t = 0; t < nterms; t++) {
         const float *xp = x + off[t];
         const float *wt = w + (size_t)t * nco;
@@ -81,26 +81,27 @@ TGT INLINE __m256i lanes(int n)
     return _mm256_cmpgt_epi32(_mm256_set1_epi32(n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
-/* GDN on up to 2 vectors of 8 pixels; the last one may be partial (mask). */
+/* GDN on up to 4 channels x 3 vectors of 8 pixels (12 accumulators); the
+ * last vector may be partial (mask). g = gamma^T + i0. */
 TGT INLINE void gdn_tile(const int ni, const int npv, int c, const float *sq, const float *g,
                          const float *beta, const float *x, size_t ld, int inverse, float *y,
                          int nlast)
 {
-    __m256 acc[NN_DET_NCO][2];
+    __m256 acc[4][3];
 #pragma GCC unroll 4
     for (int ii = 0; ii < ni; ii++)
-#pragma GCC unroll 2
+#pragma GCC unroll 3
         for (int v = 0; v < npv; v++)
             acc[ii][v] = _mm256_set1_ps(beta[ii]);
     for (int j = 0; j < c; j++) {
-        __m256 s[2];
-#pragma GCC unroll 2
+        __m256 s[3];
+#pragma GCC unroll 3
         for (int v = 0; v < npv; v++)
             s[v] = _mm256_loadu_ps(sq + j * 64 + 8 * v);
 #pragma GCC unroll 4
         for (int ii = 0; ii < ni; ii++) {
-            const __m256 gv = _mm256_broadcast_ss(g + j * ni + ii);
-#pragma GCC unroll 2
+            const __m256 gv = _mm256_broadcast_ss(g + (size_t)j * c + ii);
+#pragma GCC unroll 3
             for (int v = 0; v < npv; v++)
                 acc[ii][v] = _mm256_fmadd_ps(gv, s[v], acc[ii][v]);
         }
@@ -108,7 +109,7 @@ TGT INLINE void gdn_tile(const int ni, const int npv, int c, const float *sq, co
     const __m256i m = lanes(nlast);
 #pragma GCC unroll 4
     for (int ii = 0; ii < ni; ii++)
-#pragma GCC unroll 2
+#pragma GCC unroll 3
         for (int v = 0; v < npv; v++) {
             const float *xp = x + ii * ld + 8 * v;
             float *yp = y + ii * ld + 8 * v;
@@ -133,14 +134,14 @@ typedef void GdnTileFn(int c, const float *sq, const float *g, const float *beta
     {                                                                                       \
         gdn_tile(C, V, c, sq, g, beta, x, ld, inverse, y, nlast);                           \
     }
-#define GDN_ROW(C) GDN_FN(C, 1) GDN_FN(C, 2)
+#define GDN_ROW(C) GDN_FN(C, 1) GDN_FN(C, 2) GDN_FN(C, 3)
 GDN_ROW(1)
 GDN_ROW(2)
 GDN_ROW(3)
 GDN_ROW(4)
 
-#define GDN_REF(C) { gdn_##C##_1, gdn_##C##_2 }
-static GdnTileFn *const gdn_tiles[NN_DET_NCO][2] = {
+#define GDN_REF(C) { gdn_##C##_1, gdn_##C##_2, gdn_##C##_3 }
+static GdnTileFn *const gdn_tiles[4][3] = {
     GDN_REF(1), GDN_REF(2), GDN_REF(3), GDN_REF(4),
 };
 
@@ -162,12 +163,12 @@ static void gdn_avx2(int c, int npx, const float *x, size_t ld, const float *bet
     for (int p0 = 0; p0 < npx; p0 += 64) {
         const int n = npx - p0 < 64 ? npx - p0 : 64;
         squares(c, n, x + p0, ld, sq);
-        for (int i0 = 0; i0 < c; i0 += NN_DET_NCO) {
-            const int ni = c - i0 < NN_DET_NCO ? c - i0 : NN_DET_NCO;
-            for (int q = 0; q < n; q += 16) {
-                const int nq = n - q < 16 ? n - q : 16;
+        for (int i0 = 0; i0 < c; i0 += 4) {
+            const int ni = c - i0 < 4 ? c - i0 : 4;
+            for (int q = 0; q < n; q += 24) {
+                const int nq = n - q < 24 ? n - q : 24;
                 const int nv = (nq + 7) / 8;
-                gdn_tiles[ni - 1][nv - 1](c, sq + q, gamma + (size_t)i0 * c, beta + i0,
+                gdn_tiles[ni - 1][nv - 1](c, sq + q, gamma + i0, beta + i0,
                                           x + i0 * ld + p0 + q, ld, inverse,
                                           y + i0 * ld + p0 + q, nq - 8 * (nv - 1));
             }

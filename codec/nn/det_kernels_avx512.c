@@ -21,7 +21,7 @@ TGT INLINE void conv_tile(const int nco, const int npv, int nterms, const float 
     for (int c = 0; c < nco; c++)
 #pragma GCC unroll 6
         for (int v = 0; v < npv; v++)
-            acc[c][v] = _mm512_set1_ps(bias[c]);
+            acc[c][v] = bias ? _mm512_set1_ps(bias[c]) : _mm512_loadu_ps(out + c * ldo + 16 * v);
     for (int t = 0; t < nterms; t++) {
         const float *xp = x + off[t];
         const float *wt = w + (size_t)t * nco;
@@ -75,33 +75,37 @@ static void conv_avx512(int nco, int npx, int nterms, const float *x, const int3
     }
 }
 
-/* GDN on up to 4 vectors of pixels; the last one may be partial (mask). */
+/* GDN on up to GDN_ROWS channels x 3 vectors of pixels (24 accumulators);
+ * the last vector may be partial (mask). g = gamma^T + i0. */
+#define GDN_ROWS 8
+#define GDN_PX 48
+
 TGT INLINE void gdn_tile(const int ni, const int npv, int c, const float *sq, const float *g,
                          const float *beta, const float *x, size_t ld, int inverse, float *y,
                          __mmask16 last)
 {
-    __m512 acc[NN_DET_NCO][4];
-#pragma GCC unroll 4
+    __m512 acc[GDN_ROWS][3];
+#pragma GCC unroll 8
     for (int ii = 0; ii < ni; ii++)
-#pragma GCC unroll 4
+#pragma GCC unroll 3
         for (int v = 0; v < npv; v++)
             acc[ii][v] = _mm512_set1_ps(beta[ii]);
     for (int j = 0; j < c; j++) {
-        __m512 s[4];
-#pragma GCC unroll 4
+        __m512 s[3];
+#pragma GCC unroll 3
         for (int v = 0; v < npv; v++)
             s[v] = _mm512_loadu_ps(sq + j * 64 + 16 * v);
-#pragma GCC unroll 4
+#pragma GCC unroll 8
         for (int ii = 0; ii < ni; ii++) {
-            const __m512 gv = _mm512_set1_ps(g[j * ni + ii]);
-#pragma GCC unroll 4
+            const __m512 gv = _mm512_set1_ps(g[(size_t)j * c + ii]);
+#pragma GCC unroll 3
             for (int v = 0; v < npv; v++)
                 acc[ii][v] = _mm512_fmadd_ps(gv, s[v], acc[ii][v]);
         }
     }
-#pragma GCC unroll 4
+#pragma GCC unroll 8
     for (int ii = 0; ii < ni; ii++)
-#pragma GCC unroll 4
+#pragma GCC unroll 3
         for (int v = 0; v < npv; v++) {
             const __mmask16 m = v == npv - 1 ? last : (__mmask16)0xffff;
             const __m512 xv = _mm512_maskz_loadu_ps(m, x + ii * ld + 16 * v);
@@ -121,15 +125,20 @@ typedef void GdnTileFn(int c, const float *sq, const float *g, const float *beta
     {                                                                                       \
         gdn_tile(C, V, c, sq, g, beta, x, ld, inverse, y, last);                            \
     }
-#define GDN_ROW(C) GDN_FN(C, 1) GDN_FN(C, 2) GDN_FN(C, 3) GDN_FN(C, 4)
+#define GDN_ROW(C) GDN_FN(C, 1) GDN_FN(C, 2) GDN_FN(C, 3)
 GDN_ROW(1)
 GDN_ROW(2)
 GDN_ROW(3)
 GDN_ROW(4)
+GDN_ROW(5)
+GDN_ROW(6)
+GDN_ROW(7)
+GDN_ROW(8)
 
-#define GDN_REF(C) { gdn_##C##_1, gdn_##C##_2, gdn_##C##_3, gdn_##C##_4 }
-static GdnTileFn *const gdn_tiles[NN_DET_NCO][4] = {
+#define GDN_REF(C) { gdn_##C##_1, gdn_##C##_2, gdn_##C##_3 }
+static GdnTileFn *const gdn_tiles[GDN_ROWS][3] = {
     GDN_REF(1), GDN_REF(2), GDN_REF(3), GDN_REF(4),
+    GDN_REF(5), GDN_REF(6), GDN_REF(7), GDN_REF(8),
 };
 
 TGT static void squares(int c, int n, const float *x, size_t ld, float *sq)
@@ -147,15 +156,15 @@ TGT static void squares(int c, int n, const float *x, size_t ld, float *sq)
 static void gdn_avx512(int c, int npx, const float *x, size_t ld, const float *beta,
                        const float *gamma, int inverse, float *y, float *sq)
 {
-    for (int p0 = 0; p0 < npx; p0 += 64) {
-        const int n = npx - p0 < 64 ? npx - p0 : 64;
+    for (int p0 = 0; p0 < npx; p0 += GDN_PX) {
+        const int n = npx - p0 < GDN_PX ? npx - p0 : GDN_PX;
         const int nv = (n + 15) / 16;
         const __mmask16 last = (__mmask16)(0xffffu >> (15 - (n - 1) % 16));
         squares(c, n, x + p0, ld, sq);
-        for (int i0 = 0; i0 < c; i0 += NN_DET_NCO) {
-            const int ni = c - i0 < NN_DET_NCO ? c - i0 : NN_DET_NCO;
-            gdn_tiles[ni - 1][nv - 1](c, sq, gamma + (size_t)i0 * c, beta + i0,
-                                      x + i0 * ld + p0, ld, inverse, y + i0 * ld + p0, last);
+        for (int i0 = 0; i0 < c; i0 += GDN_ROWS) {
+            const int ni = c - i0 < GDN_ROWS ? c - i0 : GDN_ROWS;
+            gdn_tiles[ni - 1][nv - 1](c, sq, gamma + i0, beta + i0, x + i0 * ld + p0, ld,
+                                      inverse, y + i0 * ld + p0, last);
         }
     }
 }

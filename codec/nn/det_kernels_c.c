@@ -13,7 +13,7 @@ static void conv_c(int nco, int npx, int nterms, const float *x, const int32_t *
         float acc[NN_DET_NCO][TILE];
         for (int c = 0; c < nco; c++)
             for (int p = 0; p < TILE; p++)
-                acc[c][p] = bias[c];
+                acc[c][p] = bias ? bias[c] : out[c * ldo + p0 + p];
         for (int t = 0; t < nterms; t++) {
             const float *xp = x + off[t] + p0;
             const float *wt = w + (size_t)t * nco;
@@ -37,20 +37,14 @@ static void gdn_c(int c, int npx, const float *x, size_t ld, const float *beta,
                 float v = x[j * ld + p0 + p];
                 sq[j * 64 + p] = v * v;
             }
-        for (int i0 = 0; i0 < c; i0 += NN_DET_NCO) {
-            const int ni = c - i0 < NN_DET_NCO ? c - i0 : NN_DET_NCO;
-            const float *g = gamma + (size_t)i0 * c;
-            for (int ii = 0; ii < ni; ii++) {
-                const int i = i0 + ii;
-                for (int p = 0; p < n; p++) {
-                    float acc = beta[i];
-                    for (int j = 0; j < c; j++)
-                        acc = fmaf(g[j * ni + ii], sq[j * 64 + p], acc);
-                    float xv = x[i * ld + p0 + p], r = sqrtf(acc);
-                    y[i * ld + p0 + p] = inverse ? xv * r : xv / r;
-                }
+        for (int i = 0; i < c; i++)
+            for (int p = 0; p < n; p++) {
+                float acc = beta[i];
+                for (int j = 0; j < c; j++)
+                    acc = fmaf(gamma[(size_t)j * c + i], sq[j * 64 + p], acc);
+                float xv = x[i * ld + p0 + p], r = sqrtf(acc);
+                y[i * ld + p0 + p] = inverse ? xv * r : xv / r;
             }
-        }
     }
 }
 
