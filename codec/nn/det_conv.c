@@ -370,10 +370,16 @@ static int plan_geometry(Plan *p, int *dmin, int *emin)
     p->band = (int)band;
     p->nr = p->row_step * p->band + extra;
     p->cs = (size_t)p->nr * p->rs;
-    /* A chunk's rows of one input channel: up to k row taps, each spanning
-     * split column phases of chunk + k floats. */
-    const size_t ci_bytes = (size_t)k * p->split * (p->kr->chunk + k) * sizeof(float);
-    p->cib = (int)(L1_BYTES / ci_bytes > 0 ? L1_BYTES / ci_bytes : 1);
+    /* A chunk's rows of one input channel: the row taps of a phase, each
+     * spanning split column phases of chunk + k floats. With one output
+     * channel block there is no reuse to keep: all channels in one pass. */
+    int max_rows = 1;
+    for (int ph = 0; ph < d->nphase; ph++)
+        if (d->ph[ph].nri > max_rows)
+            max_rows = d->ph[ph].nri;
+    const size_t ci_bytes = (size_t)max_rows * p->split * (p->kr->chunk + k) * sizeof(float);
+    p->cib = d->cout <= NN_DET_NCO ? d->cin
+           : (int)(L1_BYTES / ci_bytes > 0 ? L1_BYTES / ci_bytes : 1);
     /* term offsets are int32 */
     return (size_t)d->cin * p->cs + p->rs < (size_t)INT32_MAX ? 0 : -1;
 }
