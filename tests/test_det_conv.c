@@ -257,5 +257,6 @@ int main(void)
     test_gdn(2, 5, 4, 17, 0);
     test_gdn(1, 13, 7, 10, 1);
     test_gdn(1, 8, 9, 23, 0);
+    test_gdn(1, 6, 40, 70, 1);   /* enough pixels for several threads */
     return check_report();
 }

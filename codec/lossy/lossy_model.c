@@ -57,8 +57,8 @@ void lossy_latents_free(LossyLatents *l)
  * Four 5x5 stride-2 layers: a latent depends on the pixels within 30 of its
  * 16x16 block, a pixel on the latents within 30 pixels (< 2 latents) of its
  * own. Tiles with a halo of 2 latents on each side, aligned to the 16-pixel
- * grid, therefore give the untiled result up to float summation order
- * (tests/test_lossy_coding.c checks it; a halo of 1 fails). */
+ * grid, therefore give the untiled result exactly (the kernels' fixed
+ * order; tests/test_lossy_coding.c checks it; a halo of 1 fails). */
 #define ANALYSIS_HALO 2
 #define SYNTHESIS_HALO 2
 /* Default tile side in latents: 32 (512 pixels) keeps the synthesis scratch

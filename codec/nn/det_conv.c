@@ -15,7 +15,6 @@
 #include "det_conv.h"
 #include "det_kernels.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,7 +22,6 @@
  * in L2/L3 while all output channels of a row are computed. */
 #define BAND_FLOATS ((size_t)1 << 20)
 #define MAX_BAND_ROWS 16
-#define MAX_THREADS 64
 /* Input rows a kernel pass keeps hot (half of a 32 KiB L1). */
 #define L1_BYTES 16384
 
@@ -397,32 +395,17 @@ static int forward(const NnDetConv *d, const Tensor *x, Tensor *y, const NnDetPo
     int dmin, emin;
     if (plan_geometry(&p, &dmin, &emin) < 0 || !(p.off = make_offsets(&p, dmin, emin)))
         return NN_ERR_NOMEM;
-    int nt = nn_get_threads();
-    if (nt > MAX_THREADS) nt = MAX_THREADS;
-    if (nt > p.rows) nt = p.rows;
-    if (nt < 1) nt = 1;
-    Worker wk[MAX_THREADS];
-    pthread_t tid[MAX_THREADS];
-    int started[MAX_THREADS] = { 0 };
+    const int nt = nn_det_threads(p.rows);
+    Worker wk[NN_DET_MAX_THREADS];
     int err = 0;
     for (int n = 0; n < x->n && !err; n++) {
         p.x = x->data + (size_t)n * x->c * x->h * x->w;
         p.y = y->data + (size_t)n * y->c * y->h * y->w;
-        for (int t = 0; t < nt; t++) {
-            wk[t].p = &p;
-            wk[t].r0 = (int)((long)p.rows * t / nt);
-            wk[t].r1 = (int)((long)p.rows * (t + 1) / nt);
-            wk[t].err = 0;
-            started[t] = t > 0 && pthread_create(&tid[t], NULL, work, &wk[t]) == 0;
-        }
         for (int t = 0; t < nt; t++)
-            if (!started[t])
-                work(&wk[t]);
-        for (int t = 0; t < nt; t++) {
-            if (started[t])
-                pthread_join(tid[t], NULL);
+            wk[t] = (Worker){ &p, (int)((long)p.rows * t / nt), (int)((long)p.rows * (t + 1) / nt), 0 };
+        nn_det_run(work, wk, sizeof wk[0], nt);
+        for (int t = 0; t < nt; t++)
             err |= wk[t].err;
-        }
     }
     free(p.off);
     return err ? NN_ERR_NOMEM : 0;

@@ -5,11 +5,8 @@
 #include "det_kernels.h"
 #include "nn_internal.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define MAX_THREADS 64
 
 void nn_det_gdn_free(NnDetGdn *g)
 {
@@ -78,28 +75,16 @@ int nn_det_gdn_forward(const NnDetGdn *g, const Tensor *x, Tensor *y)
     const size_t hw = (size_t)x->h * x->w;
     if (y != x)
         memcpy(y->data, x->data, tensor_count(x) * sizeof(float));
-    int nt = nn_get_threads();
-    if (nt > MAX_THREADS) nt = MAX_THREADS;
-    if ((size_t)nt > hw) nt = (int)hw;
-    if (nt < 1) nt = 1;
-    GdnJob job[MAX_THREADS];
-    pthread_t tid[MAX_THREADS];
-    int started[MAX_THREADS] = { 0 };
+    const int nt = nn_det_threads((long)(hw < 1024 ? 1 : hw / 1024));
+    GdnJob job[NN_DET_MAX_THREADS];
     int err = 0;
     for (int n = 0; n < x->n; n++) {
-        for (int t = 0; t < nt; t++) {
+        for (int t = 0; t < nt; t++)
             job[t] = (GdnJob){ g, y->data + (size_t)n * g->c * hw, hw, hw * t / nt,
                                hw * (t + 1) / nt, 0 };
-            started[t] = t > 0 && pthread_create(&tid[t], NULL, gdn_work, &job[t]) == 0;
-        }
+        nn_det_run(gdn_work, job, sizeof job[0], nt);
         for (int t = 0; t < nt; t++)
-            if (!started[t])
-                gdn_work(&job[t]);
-        for (int t = 0; t < nt; t++) {
-            if (started[t])
-                pthread_join(tid[t], NULL);
             err |= job[t].err;
-        }
     }
     return err ? NN_ERR_NOMEM : 0;
 }

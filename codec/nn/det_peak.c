@@ -4,10 +4,7 @@
 #include "det_conv.h"
 #include "det_kernels.h"
 
-#include <pthread.h>
 #include <time.h>
-
-#define MAX_THREADS 64
 
 typedef struct PeakJob { long n; float sink; } PeakJob;
 
@@ -28,26 +25,15 @@ static double now_s(void)
 double nn_det_fma_gflops(double seconds)
 {
     const NnDetKernels *kr = nn_det_kernels();
-    int nt = nn_get_threads();
-    if (nt > MAX_THREADS) nt = MAX_THREADS;
-    if (nt < 1) nt = 1;
-    PeakJob job[MAX_THREADS];
-    pthread_t tid[MAX_THREADS];
-    int started[MAX_THREADS];
+    const int nt = nn_det_threads(NN_DET_MAX_THREADS);
+    PeakJob job[NN_DET_MAX_THREADS];
     long n = 1 << 16;
     double best = 0.0, spent = 0.0;
     while (spent < seconds) {
         const double t0 = now_s();
-        for (int t = 0; t < nt; t++) {
+        for (int t = 0; t < nt; t++)
             job[t].n = n;
-            started[t] = t > 0 && pthread_create(&tid[t], NULL, peak_work, &job[t]) == 0;
-        }
-        for (int t = 0; t < nt; t++)
-            if (!started[t])
-                peak_work(&job[t]);
-        for (int t = 0; t < nt; t++)
-            if (started[t])
-                pthread_join(tid[t], NULL);
+        nn_det_run(peak_work, job, sizeof job[0], nt);
         const double dt = now_s() - t0;
         spent += dt;
         const double rate = (double)n * kr->fma_flop * nt / dt * 1e-9;
