@@ -5,7 +5,8 @@
  * its expected latents (CRC-32, exact) and pixels (within 1 per sample,
  * docs/FORMAT.md 4.1; lossless: exact); the default model encodes. A
  * model dropped from the manifest or the install, or a decoder change that
- * moves a latent, fails here.
+ * moves a latent, fails here. The old names of models/ALIASES hold the
+ * bytes of the files they name.
  *   test_compat TESTVECTORS MODELS   check
  *   test_compat --print FOLDER       the LATENTS lines of FOLDER's .lat files */
 #include <dirent.h>
@@ -201,6 +202,33 @@ static int check_folder(LatContext *c, const char *dir, const Manifest *m, int m
     return n;
 }
 
+/* Each old name in models/ALIASES holds the same bytes as the file it names. */
+static int check_aliases(const char *models)
+{
+    char path[4096], line[512], alias[128], target[128];
+    snprintf(path, sizeof path, "%s/ALIASES", models);
+    FILE *f = fopen(path, "r");
+    CHECK_MSG(f != NULL, "%s cannot be read", path);
+    int n = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        if (line[0] == '#' || sscanf(line, "%127s %127s", alias, target) != 2)
+            continue;
+        size_t sa = 0, st = 0;
+        snprintf(path, sizeof path, "%s/%s", models, alias);
+        uint8_t *a = check_read_file(path, &sa);
+        snprintf(path, sizeof path, "%s/%s", models, target);
+        uint8_t *t = check_read_file(path, &st);
+        CHECK_MSG(a && t && sa == st && !memcmp(a, t, sa), "models/%s differs from %s", alias,
+                  target);
+        free(a);
+        free(t);
+        n++;
+    }
+    if (f)
+        fclose(f);
+    return n;
+}
+
 /* The model file of entry i is the shipped one: hash and CRC as listed. */
 static void check_model_file(const char *models, const Manifest *m, int i)
 {
@@ -324,6 +352,7 @@ int main(int argc, char **argv)
         CHECK_MSG(vectors[i] > 0, "model %s has no compatibility vectors", m.id[i]);
         printf("%s: %d vectors\n", m.id[i], vectors[i]);
     }
+    printf("aliases: %d\n", check_aliases(argv[2]));
     CHECK_MSG(lossless > 0, "no lossless compatibility vectors");
     printf("lossless: %d vectors\n", lossless);
     lat_close(&c);
