@@ -1,6 +1,7 @@
 /* The public API (codec/include/lat.h): settings, context with lazy model
  * loading, encode/decode dispatch to the lossless and lossy modes, inspect,
  * error strings. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include "lossless/lossless.h"
 #include "lossy/lossy.h"
 #include "model_search.h"
+#include "rate_search.h"
 
 struct LatContext {
     LatSettings settings;      /* its pointers cleared: what they point to is in models */
@@ -49,6 +51,7 @@ const char *lat_strerror(int err)
     case LAT_ERR_IO: return "Reading a model file failed; check its path and permissions.";
     case LAT_ERR_INTERNAL: return "Internal error in lat; please report it with the input that caused it.";
     case LAT_ERR_TRAILING_DATA: return "The file has extra bytes after its last stream; it is damaged or was concatenated with other data.";
+    case LAT_ERR_TARGET_UNREACHABLE: return "No quality meets the target: quality 0 is larger than the size asked for, or quality 100 stays below the PSNR asked for.";
     default: return "Unknown error code.";
     }
 }
@@ -199,8 +202,8 @@ static int lossy_split(const LatImage *img, uint8_t **colour, uint8_t **alpha)
     return LAT_OK;
 }
 
-static int encode_lossy(LatContext *c, const LatImage *img, int quality, LatHeader *h,
-                        StreamList *l)
+static int encode_lossy(LatContext *c, const LatImage *img, const LossyEncodeOptions *lo,
+                        LatHeader *h, StreamList *l)
 {
     const LossyModel *model;
     int err = model_search_default(&c->models, &model);
@@ -212,8 +215,8 @@ static int encode_lossy(LatContext *c, const LatImage *img, int quality, LatHead
     if (!direct && (err = lossy_split(img, &colour, &alpha)) < 0)
         return err;
     uint32_t cc = img->channels >= 3 ? 3 : 1;
-    err = lossy_encode(model, direct ? img->pixels : colour, img->width, img->height, cc,
-                       quality, l);
+    err = lossy_encode_opt(model, direct ? img->pixels : colour, img->width, img->height, cc,
+                           lo, l);
     if (err >= 0 && alpha) {
         uint8_t *packed;
         size_t packed_size;
@@ -225,7 +228,7 @@ static int encode_lossy(LatContext *c, const LatImage *img, int quality, LatHead
     free(alpha);
     h->mode = LAT_MODE_LOSSY;
     h->bit_depth = 8;
-    h->quality = quality;
+    h->quality = lo->quality;
     snprintf(h->model_id, sizeof h->model_id, "%s", lossy_model_id(model));
     h->model_hash = lossy_model_hash(model);
     return err;
@@ -270,9 +273,9 @@ static int push_metadata(StreamList *l, uint32_t type, const uint8_t *data, size
     return streams_push(l, type, copy, size, 19) < 0 ? LAT_ERR_LIMIT_EXCEEDED : LAT_OK;
 }
 
-/* lat_encode of a validated, packed image at this quality. */
-static int encode_packed(LatContext *c, const LatImage *img, int quality, uint8_t **out,
-                         size_t *out_size)
+/* lat_encode of a validated, packed image with these lossy options. */
+static int encode_packed(LatContext *c, const LatImage *img, const LossyEncodeOptions *lo,
+                         uint8_t **out, size_t *out_size)
 {
     int err = LAT_OK;
     StreamList *l = calloc(1, sizeof *l);
@@ -289,7 +292,7 @@ static int encode_packed(LatContext *c, const LatImage *img, int quality, uint8_
     if (c->settings.lossless) {
         err = lossless_encode(img->pixels, img->width, img->height, img->channels, img->bit_depth, l);
     } else {
-        err = encode_lossy(c, img, quality, &h, l);
+        err = encode_lossy(c, img, lo, &h, l);
     }
     if (err >= 0 && !c->settings.strip_metadata) {
         err = push_metadata(l, STREAM_ICC, img->icc, img->icc_size);
@@ -318,6 +321,77 @@ void lat_default_encode_params(LatEncodeParams *p)
     p->quality = -1;
 }
 
+/* PSNR (dB) of the colour samples of dec against ref at 8 bits (gray or
+ * RGB; alpha, coded losslessly, is left out); INFINITY when equal. */
+static uint8_t sample8(const LatImage *img, size_t i);
+static double colour_psnr(const LatImage *ref, const LatImage *dec)
+{
+    const size_t n = (size_t)ref->width * ref->height;
+    const uint32_t cc = ref->channels >= 3 ? 3 : 1;
+    double se = 0;
+    for (size_t i = 0; i < n; i++)
+        for (uint32_t k = 0; k < cc; k++) {
+            const double d = (double)sample8(ref, i * ref->channels + k)
+                           - sample8(dec, i * dec->channels + k);
+            se += d * d;
+        }
+    return se > 0 ? 10.0 * log10(255.0 * 255.0 * (double)(n * cc) / se) : INFINITY;
+}
+
+/* One point of the rate search: img encoded at a level position. */
+typedef struct RateJob {
+    LatContext *c;
+    const LatImage *img;
+    const LossyModel *model;
+    LossyEncodeOptions lo;
+} RateJob;
+
+static int rate_trial(void *ctx, int level, int want_psnr, RateTrial *r)
+{
+    RateJob *j = ctx;
+    LossyEncodeOptions lo = j->lo;
+    lo.level = level;
+    lo.quality = lossy_level_quality(j->model, level);
+    int err = encode_packed(j->c, j->img, &lo, &r->file, &r->size);
+    if (err >= 0 && want_psnr) {
+        LatImage back;
+        if ((err = lat_decode(j->c, r->file, r->size, &back)) >= 0)
+            r->psnr = colour_psnr(j->img, &back);
+        lat_image_free(&back);
+    }
+    return err;
+}
+
+/* Rate control (lat.h). */
+static int encode_to_target(LatContext *c, const LatImage *img, const LatEncodeParams *p,
+                            const LossyEncodeOptions *lo, uint8_t **out, size_t *out_size)
+{
+    const LossyModel *model;
+    int err = model_search_default(&c->models, &model);
+    if (err < 0)
+        return err;
+    RateJob job = {c, img, model, *lo};
+    const RateTarget target = {p->target_size, p->target_psnr};
+    RateTrial best;
+    int level;
+    err = rate_search(&target, lossy_quality_level(model, 0), lossy_quality_level(model, 100),
+                      rate_trial, &job, &best, &level, NULL);
+    if (err < 0)
+        return err;
+    *out = best.file;
+    *out_size = best.size;
+    return LAT_OK;
+}
+
+/* A packed, validated image: one encode, or the rate search. */
+static int encode_image(LatContext *c, const LatImage *img, const LatEncodeParams *p,
+                        const LossyEncodeOptions *lo, uint8_t **out, size_t *out_size)
+{
+    if (p->target_size || p->target_psnr > 0)
+        return encode_to_target(c, img, p, lo, out, out_size);
+    return encode_packed(c, img, lo, out, out_size);
+}
+
 int lat_encode_image(LatContext *c, const LatImage *img, const LatEncodeParams *p,
                      uint8_t **out, size_t *out_size)
 {
@@ -332,13 +406,18 @@ int lat_encode_image(LatContext *c, const LatImage *img, const LatEncodeParams *
     }
     if (!c || !img || p->quality < -1 || p->quality > 100)
         return LAT_ERR_INVALID_ARGUMENT;
+    /* At most one target, a PSNR in (0, 200] dB, and none in lossless mode. */
+    if ((p->target_size && p->target_psnr != 0) || !(p->target_psnr >= 0 && p->target_psnr <= 200)
+        || ((p->target_size || p->target_psnr > 0) && c->settings.lossless))
+        return LAT_ERR_INVALID_ARGUMENT;
     int err = image_validate(c, img);
     if (err < 0)
         return err;
-    const int quality = p->quality < 0 ? c->settings.quality : p->quality;
+    LossyEncodeOptions lo = lossy_encode_options(p->quality < 0 ? c->settings.quality
+                                                                : p->quality);
     const size_t row = image_bytes(img->width, 1, img->channels, img->bit_depth);
     if (p->stride == 0 || p->stride == row)
-        return encode_packed(c, img, quality, out, out_size);
+        return encode_image(c, img, p, &lo, out, out_size);
     if (p->stride < row)
         return LAT_ERR_INVALID_ARGUMENT;
     /* Strided rows: one packed copy, so both modes read plain rows. */
@@ -349,7 +428,7 @@ int lat_encode_image(LatContext *c, const LatImage *img, const LatEncodeParams *
     for (uint32_t y = 0; y < img->height; y++)
         memcpy((uint8_t *)packed.pixels + y * row, (const uint8_t *)img->pixels + y * p->stride,
                row);
-    err = encode_packed(c, &packed, quality, out, out_size);
+    err = encode_image(c, &packed, p, &lo, out, out_size);
     free(packed.pixels);
     return err;
 }

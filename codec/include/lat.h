@@ -71,6 +71,7 @@ typedef enum LatError {
     LAT_ERR_IO = -15,                /* reading a model file failed (a given one: also if missing) */
     LAT_ERR_INTERNAL = -16,          /* a bug: please report */
     LAT_ERR_TRAILING_DATA = -17,     /* bytes after the last stream */
+    LAT_ERR_TARGET_UNREACHABLE = -18,/* no quality meets the target size or PSNR */
 } LatError;
 
 /* A static English sentence for an error code (never NULL). */
@@ -150,17 +151,30 @@ LAT_API void lat_close(LatContext **c);
  * *out_size bytes that the caller owns and frees with lat_free. */
 LAT_API int lat_encode(LatContext *c, const LatImage *img, uint8_t **out, size_t *out_size);
 
-/* Per-call parameters of lat_encode_image. */
+/* Per-call parameters of lat_encode_image.
+ *
+ * Rate control (lossy only; at most one of the two targets): the encoder
+ * searches the quality, in fractional steps (1/256 of a model level), by
+ * bisection, encoding at each trial point (about a dozen encodes, bounded):
+ * target_size gives the largest file of at most target_size bytes (whole
+ * file: container, metadata and alpha included), target_psnr the smallest
+ * file whose 8-bit decode reaches target_psnr dB (PSNR over the colour
+ * samples: gray or RGB, alpha excluded). quality is ignored then; the file
+ * records the quality nearest to the level position found. When even
+ * quality 0 is larger than target_size, or quality 100 below target_psnr:
+ * LAT_ERR_TARGET_UNREACHABLE. */
 typedef struct LatEncodeParams {
     int quality;              /* lossy quality 0..100 of this call; -1 (default): the
                                  context's LatSettings.quality */
     size_t stride;            /* bytes from the start of one row of img->pixels to the
                                  next, at least width*channels*(bit_depth/8); 0
                                  (default): rows are packed */
-    uint8_t reserved[32];     /* zero */
+    size_t target_size;       /* > 0: search the largest file of at most this many bytes */
+    double target_psnr;       /* > 0: search the smallest file reaching this PSNR (dB) */
+    uint8_t reserved[32 - sizeof(size_t) - sizeof(double)];   /* zero */
 } LatEncodeParams;
 
-/* quality -1, stride 0: the same as lat_encode. */
+/* quality -1, stride 0, no target: the same as lat_encode. */
 LAT_API void lat_default_encode_params(LatEncodeParams *p);
 
 /* lat_encode with per-call parameters (p NULL: defaults). Another quality

@@ -240,14 +240,15 @@ static int alloc_latents(LossyLatents *l, int M, int Z, int h, int w)
     return l->q && l->zq && l->mean && l->scale ? 0 : LAT_ERR_OUT_OF_MEMORY;
 }
 
-int hyper_analyze(const LossyModel *m, const Tensor *y, int quality, LossyLatents *out)
+int hyper_analyze(const LossyModel *m, const Tensor *y, int quality, int level,
+                  LossyLatents *out)
 {
     const LossyNet *net = &m->net;
     const HyperNet *hn = &net->hyper;
     const int M = net->m, Z = hn->z, h = y->h, w = y->w;
     memset(out, 0, sizeof *out);
     out->quality = quality;
-    out->level = lossy_quality_level(m, quality);
+    out->level = level;
     Tensor *z = tensor_new(0, 0, 0, 0), *tmp[2] = {tensor_new(0, 0, 0, 0), tensor_new(0, 0, 0, 0)};
     NnScratch s = {0};
     float *lg = malloc(sizeof(float) * (size_t)M);

@@ -25,9 +25,10 @@ void hyper_log_gains(const LossyNet *net, int T, float *lg);
 int hyper_predict(const LossyNet *net, const int32_t *zq, int h, int w, int T, uint8_t *scale,
                   float *mean);
 
-/* Encoder: y [1, M, h, w] (g_a's output) at the level position of quality
- * -> out (q = symbols round(y g - mean), zq, mean, scale filled). */
-int hyper_analyze(const LossyModel *m, const Tensor *y, int quality, LossyLatents *out);
+/* Encoder: y [1, M, h, w] (g_a's output) at level position `level` (quality
+ * recorded) -> out (q = symbols round(y g - mean), zq, mean, scale filled). */
+int hyper_analyze(const LossyModel *m, const Tensor *y, int quality, int level,
+                  LossyLatents *out);
 /* The params stream (version 5) and the one latent stream of lat. */
 int hyper_latents_to_streams(const LossyModel *m, const LossyLatents *lat, StreamList *out);
 /* Decoder: the streams of a version-5 file -> lat (q, zq, mean, scale). */

@@ -482,15 +482,33 @@ int lossy_decode_latents(const LossyModel *m, const StreamList *in, uint32_t wid
     return err;
 }
 
+LossyEncodeOptions lossy_encode_options(int quality)
+{
+    LossyEncodeOptions o = {quality, LOSSY_LEVEL_OF_QUALITY};
+    return o;
+}
+
 int lossy_encode(const LossyModel *m, const uint8_t *pixels, uint32_t width, uint32_t height,
                  uint32_t channels, int quality, StreamList *out)
 {
-    if (!m || !pixels || !out || quality < 0 || quality > 100)
+    const LossyEncodeOptions o = lossy_encode_options(quality);
+    return lossy_encode_opt(m, pixels, width, height, channels, &o, out);
+}
+
+int lossy_encode_opt(const LossyModel *m, const uint8_t *pixels, uint32_t width,
+                     uint32_t height, uint32_t channels, const LossyEncodeOptions *o,
+                     StreamList *out)
+{
+    if (!m || !pixels || !out || !o || o->quality < 0 || o->quality > 100)
+        return LAT_ERR_INVALID_ARGUMENT;
+    if (o->level != LOSSY_LEVEL_OF_QUALITY
+        && (o->level < LOSSY_MIN_LEVEL_POSITION * LOSSY_LEVEL_UNIT
+            || o->level > (lossy_model_levels(m) - 1) * LOSSY_LEVEL_UNIT))
         return LAT_ERR_INVALID_ARGUMENT;
     if (channels != 1 && channels != 3)
         return LAT_ERR_UNSUPPORTED_IMAGE;
     LossyLatents lat;
-    int err = lossy_analyze(m, pixels, width, height, channels, quality, &lat);
+    int err = lossy_analyze_at(m, pixels, width, height, channels, o->quality, o->level, &lat);
     if (err < 0)
         return err;
     err = lat.zq ? hyper_latents_to_streams(m, &lat, out)

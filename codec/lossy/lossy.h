@@ -21,6 +21,18 @@ uint64_t lossy_model_hash(const LossyModel *m);    /* content hash recorded in .
 int lossy_encode(const LossyModel *m, const uint8_t *pixels, uint32_t width,
                  uint32_t height, uint32_t channels, int quality, StreamList *out);
 
+/* What lossy_encode_opt is asked for. */
+typedef struct LossyEncodeOptions {
+    int quality;          /* 0..100, recorded in the file */
+    int level;            /* level position in 1/LOSSY_LEVEL_UNIT levels, or
+                             LOSSY_LEVEL_OF_QUALITY: the quality's (lossy_quality_level) */
+} LossyEncodeOptions;
+/* quality at the quality's level. */
+LossyEncodeOptions lossy_encode_options(int quality);
+int lossy_encode_opt(const LossyModel *m, const uint8_t *pixels, uint32_t width,
+                     uint32_t height, uint32_t channels, const LossyEncodeOptions *o,
+                     StreamList *out);
+
 /* Decodes the lossy streams of `in` into an 8-bit interleaved image with
  * `channels` (1 or 3) channels, written to pixels (width*height*channels
  * bytes, caller-allocated). Streams of other types are ignored. Every field
@@ -54,6 +66,9 @@ typedef struct LossyLatents {
 void lossy_latents_free(LossyLatents *l);
 /* The level position (1/LOSSY_LEVEL_UNIT levels) the encoder gives quality q. */
 int lossy_quality_level(const LossyModel *m, int quality);
+/* The quality (0..100) whose level position is nearest to `level` (what a
+ * file coded at a searched level position records). */
+int lossy_level_quality(const LossyModel *m, int level);
 /* The level position of lat's gains under m (levels, may be fractional or
  * negative); -1 when m cannot decode it (outside [LOSSY_MIN_LEVEL_POSITION,
  * levels - 1]: a corrupt or foreign file). */
@@ -63,6 +78,10 @@ int lossy_latents_position(const LossyModel *m, const LossyLatents *lat, double 
  * quality. The image is edge-replicated to a multiple of 16. */
 int lossy_analyze(const LossyModel *m, const uint8_t *pixels, uint32_t width, uint32_t height,
                   uint32_t channels, int quality, LossyLatents *out);
+/* The same at a given level position (LOSSY_LEVEL_OF_QUALITY: the quality's). */
+int lossy_analyze_at(const LossyModel *m, const uint8_t *pixels, uint32_t width,
+                     uint32_t height, uint32_t channels, int quality, int level,
+                     LossyLatents *out);
 
 /* Synthesis: latents -> 8-bit interleaved image of width x height (the
  * latent grid must be ceil(width/16) x ceil(height/16)); gray output is the

@@ -154,6 +154,15 @@ int lossy_quality_level(const LossyModel *m, int quality)
     return (int)lround(lossy_level_position(m->net.levels, quality) * LOSSY_LEVEL_UNIT);
 }
 
+int lossy_level_quality(const LossyModel *m, int level)
+{
+    /* lossy_level_position is linear in q: invert it, then round. */
+    const double t0 = lossy_level_position(m->net.levels, 0) * LOSSY_LEVEL_UNIT;
+    const double t1 = lossy_level_position(m->net.levels, 100) * LOSSY_LEVEL_UNIT;
+    const long q = t1 > t0 ? lround(100.0 * (level - t0) / (t1 - t0)) : 100;
+    return q < 0 ? 0 : q > 100 ? 100 : (int)q;
+}
+
 int lossy_latents_position(const LossyModel *m, const LossyLatents *lat, double *pos)
 {
     if (lat->level == LOSSY_LEVEL_OF_QUALITY) {
@@ -265,47 +274,63 @@ static void pixel_sink(void *ctx, const TileOut *t)
 int lossy_analyze(const LossyModel *m, const uint8_t *pixels, uint32_t width, uint32_t height,
                   uint32_t channels, int quality, LossyLatents *out)
 {
+    return lossy_analyze_at(m, pixels, width, height, channels, quality, LOSSY_LEVEL_OF_QUALITY,
+                            out);
+}
+
+int lossy_quantize(const LossyModel *m, const Tensor *y, int quality, int level,
+                   LossyLatents *out)
+{
+    memset(out, 0, sizeof *out);
+    if (level == LOSSY_LEVEL_OF_QUALITY)
+        level = lossy_quality_level(m, quality);
+    if (m->net.hyper.z > 0)
+        return hyper_analyze(m, y, quality, level, out);
+    const int M = m->net.m;
+    const size_t hw = (size_t)y->h * y->w;
+    float *g = malloc(sizeof(float) * (size_t)M), *ig = malloc(sizeof(float) * (size_t)M);
+    out->q = malloc(sizeof(int32_t) * M * hw);
+    if (!g || !ig || !out->q) {
+        free(g);
+        free(ig);
+        lossy_latents_free(out);
+        return LAT_ERR_OUT_OF_MEMORY;
+    }
+    /* The file records the position, rounded to its unit, and the gains
+     * come from the recorded value as a decoder sees it. */
+    out->level = level;
+    lossy_net_gains(&m->net, (double)out->level / LOSSY_LEVEL_UNIT, g, ig);
+    out->c = M;
+    out->h = y->h;
+    out->w = y->w;
+    out->quality = quality;
+    for (int c = 0; c < M; c++)
+        for (size_t i = 0; i < hw; i++) {
+            float v = rintf(y->data[c * hw + i] * g[c]);
+            if (!(v >= -LOSSY_Q_MAX))   /* also maps NaN to -max */
+                v = -LOSSY_Q_MAX;
+            if (v > LOSSY_Q_MAX)
+                v = LOSSY_Q_MAX;
+            out->q[c * hw + i] = (int32_t)v;
+        }
+    free(g);
+    free(ig);
+    return 0;
+}
+
+int lossy_analyze_at(const LossyModel *m, const uint8_t *pixels, uint32_t width,
+                     uint32_t height, uint32_t channels, int quality, int level,
+                     LossyLatents *out)
+{
     memset(out, 0, sizeof *out);
     if (!m || !pixels || width == 0 || height == 0 || (channels != 1 && channels != 3))
         return LAT_ERR_INVALID_ARGUMENT;
-    const int M = m->net.m;
     Tensor *y = tensor_new(0, 0, 0, 0);
-    float *g = malloc(sizeof(float) * (size_t)M), *ig = malloc(sizeof(float) * (size_t)M);
-    int err = (!y || !g || !ig) ? LAT_ERR_OUT_OF_MEMORY : 0;
+    int err = y ? lossy_analysis_float(m, pixels, width, height, channels, 0, y)
+                : LAT_ERR_OUT_OF_MEMORY;
     if (!err)
-        err = lossy_analysis_float(m, pixels, width, height, channels, 0, y);
-    if (!err && m->net.hyper.z > 0) {
-        err = hyper_analyze(m, y, quality, out);
-        tensor_free(y);
-        free(g);
-        free(ig);
-        return err;
-    }
-    const size_t hw = err ? 0 : (size_t)y->h * y->w;
-    if (!err && !(out->q = malloc(sizeof(int32_t) * M * hw)))
-        err = LAT_ERR_OUT_OF_MEMORY;
-    if (!err) {
-        /* The file records the position, rounded to its unit, and the
-         * gains come from the recorded value as a decoder sees it. */
-        out->level = lossy_quality_level(m, quality);
-        lossy_net_gains(&m->net, (double)out->level / LOSSY_LEVEL_UNIT, g, ig);
-        out->c = M;
-        out->h = y->h;
-        out->w = y->w;
-        out->quality = quality;
-        for (int c = 0; c < M; c++)
-            for (size_t i = 0; i < hw; i++) {
-                float v = rintf(y->data[c * hw + i] * g[c]);
-                if (!(v >= -LOSSY_Q_MAX))   /* also maps NaN to -max */
-                    v = -LOSSY_Q_MAX;
-                if (v > LOSSY_Q_MAX)
-                    v = LOSSY_Q_MAX;
-                out->q[c * hw + i] = (int32_t)v;
-            }
-    }
+        err = lossy_quantize(m, y, quality, level, out);
     tensor_free(y);
-    free(g);
-    free(ig);
     return err;
 }
 

@@ -21,6 +21,10 @@ struct LossyModel {
  * Return 0 or a LatError. */
 int lossy_analysis_float(const LossyModel *m, const uint8_t *pixels, uint32_t width,
                          uint32_t height, uint32_t channels, int tile, Tensor *y);
+/* y [1, M, lh, lw] from lossy_analysis_float -> the quantized latents at a
+ * level position (LOSSY_LEVEL_OF_QUALITY: the quality's). */
+int lossy_quantize(const LossyModel *m, const Tensor *y, int quality, int level,
+                   LossyLatents *out);
 int lossy_synthesis_float(const LossyModel *m, const LossyLatents *lat, int tile, Tensor *x);
 
 #endif

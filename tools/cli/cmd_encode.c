@@ -29,6 +29,10 @@ static const char usage[] =
     "  -o, --output FILE    output .lat file (one input)\n"
     "  -d, --dir OUTDIR     output folder (any number of inputs)\n"
     "  -q, --quality N      lossy quality 0..100 (default 75)\n"
+    "      --size BYTES     lossy: search the quality for the largest file of at\n"
+    "                       most BYTES (whole file; about a dozen encodes)\n"
+    "      --psnr DB        lossy: search the quality for the smallest file whose\n"
+    "                       8-bit decode reaches DB (colour samples, alpha left out)\n"
     "      --lossless       bit-exact mode (every bit depth, alpha kept)\n"
     "      --strip          drop the ICC profile, EXIF and XMP blocks and the PNG\n"
     "                       colour chunks (gAMA, cHRM, sRGB)\n"
@@ -49,6 +53,8 @@ typedef struct EncodeOptions {
     const char *output, *dir, *model, *model_dir;
     int quality, lossless, strip, verbose, print_psnr, json;
     long threads;
+    uint64_t size;
+    double psnr;
     uint64_t max_pixels;
 } EncodeOptions;
 
@@ -67,6 +73,8 @@ static int parse(int argc, char **argv, EncodeOptions *o)
         {"print-psnr", no_argument, NULL, 'p'},
         {"json", no_argument, NULL, 'j'},
         {"verbose", no_argument, NULL, 'v'},
+        {"size", required_argument, NULL, 's'},
+        {"psnr", required_argument, NULL, 'r'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -96,6 +104,15 @@ static int parse(int argc, char **argv, EncodeOptions *o)
             if (cli_parse_u64(optarg, &o->max_pixels) < 0)
                 return cli_usage_error("encode", "max-pixels must be a positive integer");
             break;
+        case 's':
+            if (cli_parse_u64(optarg, &o->size) < 0 || o->size > SIZE_MAX)
+                return cli_usage_error("encode", "size must be a positive number of bytes, "
+                                       "not '%s'", optarg);
+            break;
+        case 'r':
+            if (cli_parse_double(optarg, 1, 200, &o->psnr) < 0)
+                return cli_usage_error("encode", "psnr must be 1..200 dB, not '%s'", optarg);
+            break;
         case 'p': o->print_psnr = 1; break;
         case 'j': o->json = 1; break;
         case 'v': o->verbose = 1; break;
@@ -113,6 +130,10 @@ static int parse(int argc, char **argv, EncodeOptions *o)
         return cli_usage_error("encode", "%d input files need -d OUTDIR, not -o", o->ninputs);
     if (!o->output && !o->dir)
         return cli_usage_error("encode", "missing -o OUTPUT (or -d OUTDIR)");
+    if (o->size && o->psnr > 0)
+        return cli_usage_error("encode", "give --size or --psnr, not both");
+    if ((o->size || o->psnr > 0) && o->lossless)
+        return cli_usage_error("encode", "--size and --psnr are for lossy mode, not --lossless");
     if (o->json && o->output && strcmp(o->output, "-") == 0)
         return cli_usage_error("encode", "--json needs stdout: write the .lat to a file");
     return CLI_EXIT_OK;
@@ -121,6 +142,7 @@ static int parse(int argc, char **argv, EncodeOptions *o)
 /* What one encode measured, for -v, --print-psnr and --json. */
 typedef struct EncodeReport {
     size_t size;
+    int quality;              /* lossy: what the file records (the search's, with a target) */
     double read_ms, encode_ms;
     int have_diff;
     ImageDiff diff;
@@ -160,7 +182,7 @@ static void print_json(const EncodeOptions *o, const char *input, const char *ou
     json_put_text(stdout, output, 1);
     printf("\", \"mode\": \"%s\", ", o->lossless ? "lossless" : "lossy");
     if (!o->lossless)
-        printf("\"quality\": %d, ", o->quality);
+        printf("\"quality\": %d, ", rep->quality);
     printf("\"width\": %u, \"height\": %u, \"channels\": %u, \"bit_depth\": %u, "
            "\"bytes\": %zu, \"bpp\": %.6f, \"bpsp\": %.6f, \"read_ms\": %.3f, "
            "\"encode_ms\": %.3f",
@@ -173,6 +195,30 @@ static void print_json(const EncodeOptions *o, const char *input, const char *ou
         printf(", \"max_abs_error\": %u", rep->diff.max_abs);
     }
     printf("}\n");
+}
+
+/* Says what the nearest end of the quality range gives when --size or
+ * --psnr cannot be met (one more encode). */
+static int unreachable(LatContext *ctx, const EncodeOptions *o, const char *name,
+                       const LatImage *img)
+{
+    LatEncodeParams p;
+    lat_default_encode_params(&p);
+    p.quality = o->size ? 0 : 100;
+    uint8_t *file = NULL;
+    EncodeReport rep;
+    memset(&rep, 0, sizeof rep);
+    int err = lat_encode_image(ctx, img, &p, &file, &rep.size);
+    if (err >= 0 && !o->size)
+        err = decode_diff(ctx, file, rep.size, img, &rep);
+    lat_free(file);
+    if (err < 0)
+        return cli_fail("encode", "%s: %s", name, cli_lat_error(ctx, LAT_ERR_TARGET_UNREACHABLE));
+    if (o->size)
+        return cli_fail("encode", "%s: --size %llu cannot be met: quality 0 gives %zu bytes",
+                        name, (unsigned long long)o->size, rep.size);
+    return cli_fail("encode", "%s: --psnr %g cannot be met: quality 100 gives %.2f dB", name,
+                    o->psnr, rep.have_diff ? rep.diff.psnr : 0.0);
 }
 
 /* Encodes one input into output with the shared context (the model is
@@ -199,14 +245,23 @@ static int encode_one(LatContext *ctx, const EncodeOptions *o, const char *input
         image_strip_metadata(&img);
     double t1 = cli_now();
     uint8_t *file = NULL;
-    int err = lat_encode(ctx, &img, &file, &rep.size);
+    LatEncodeParams p;
+    lat_default_encode_params(&p);
+    p.target_size = (size_t)o->size;
+    p.target_psnr = o->psnr;
+    int err = lat_encode_image(ctx, &img, &p, &file, &rep.size);
     rep.read_ms = (t1 - t0) * 1e3;
     rep.encode_ms = (cli_now() - t1) * 1e3;
+    LatInfo *info = err < 0 ? NULL : malloc(sizeof *info);
+    rep.quality = info && lat_inspect(file, rep.size, info) == 0 ? info->quality : o->quality;
+    free(info);
     ticker_stage(tk, "writing");
     int wr = err < 0 ? 0 : output_write_all(output, input, file, rep.size, msg, sizeof(msg));
     ticker_stop(tk);
     int r = CLI_EXIT_OK;
-    if (err < 0)
+    if (err == LAT_ERR_TARGET_UNREACHABLE)
+        r = unreachable(ctx, o, in_name, &img);
+    else if (err < 0)
         r = cli_fail("encode", "%s: %s", in_name, cli_lat_error(ctx, err));
     else if (wr < 0)
         r = cli_fail("encode", "%s", msg);
@@ -220,6 +275,8 @@ static int encode_one(LatContext *ctx, const EncodeOptions *o, const char *input
                     img.bit_depth, output, rep.size, (double)rep.size * 8.0 / pixels,
                     (double)rep.size * 8.0 / (pixels * img.channels),
                     o->lossless ? "lossless" : "lossy", rep.read_ms, rep.encode_ms);
+            if (!o->lossless && (o->size || o->psnr > 0))
+                fprintf(stderr, "rate search: quality %d\n", rep.quality);
         }
         if (!o->lossless && img.bit_depth == 16)
             fprintf(stderr, "lat encode: note: lossy mode keeps 8 bits per sample; %s is "
