@@ -16,6 +16,8 @@
 #include "lat.h"
 #include "check.h"
 #include "common/checksum.h"
+#include "common/streams.h"
+#include "container/container.h"
 #include "imageio.h"
 
 enum { MAX_MODELS = 64, MAX_FILES = 256 };
@@ -137,6 +139,23 @@ static long expected_crc(const char *latents, const char *name)
     return p ? strtol(p + strlen(pattern), NULL, 16) : -1;
 }
 
+/* The lossless params version of a lossless file (its first params byte),
+ * or -1: a file named lV-* must really be lossless mode vV (an encoder
+ * fallback would otherwise leave a version untested). */
+static int lossless_version(const uint8_t *data, size_t size)
+{
+    LatHeader h;
+    StreamList l;
+    int version = -1;
+    if (container_read(data, size, 0, &h, &l) < 0)
+        return -1;
+    for (uint32_t i = 0; i < l.count; i++)
+        if (l.s[i].type == STREAM_LOSSLESS_PARAMS && l.s[i].size > 0)
+            version = l.s[i].data[0];
+    streams_free(&l);
+    return version;
+}
+
 /* One vector folder: lossless (tol 0, no latents) or a model's. Returns
  * the number of vectors checked. */
 static int check_folder(LatContext *c, const char *dir, const Manifest *m, int model)
@@ -162,6 +181,11 @@ static int check_folder(LatContext *c, const char *dir, const Manifest *m, int m
         uint8_t *data = check_read_file(path, &size);
         LatInfo info;
         CHECK_ERR(lat_inspect(data, size, &info), LAT_OK);
+        if (model < 0) {
+            int want = names[i][0] == 'l' ? atoi(names[i] + 1) : 0;
+            CHECK_MSG(want > 0 && lossless_version(data, size) == want,
+                      "%s: not lossless mode v%d", path, want);
+        }
         if (model >= 0) {
             char hash[17];
             snprintf(hash, sizeof hash, "%016llx", (unsigned long long)info.model_hash);

@@ -165,6 +165,34 @@ static void test_v2_params(void)
     free(px);
 }
 
+/* v2 falls back to v1 when its streams would be larger than the raw
+ * samples allow (noise-like content; forced here with a limit of 0): the
+ * file is a valid v1 file. On noise and smooth images alike the default
+ * limit keeps v2, whose worst case here is within 7% of the raw size. */
+static void test_v2_fallback(void)
+{
+    static const uint32_t kinds[][2] = {{3, 8}, {1, 16}, {4, 16}, {2, 8}};
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        const uint32_t c = kinds[k][0], bd = kinds[k][1], w = 96, h = 80;
+        for (int pat = PAT_NOISE; pat <= PAT_SMOOTH_NOISY; pat += PAT_SMOOTH_NOISY)
+            for (int forced = 0; forced <= 1; forced++) {
+                void *px = make_image(pat, w, h, c, bd);
+                LosslessTuning t;
+                lossless_default_tuning(&t);
+                t.fallback_permille = forced ? 0 : t.fallback_permille;
+                StreamList l = {0};
+                CHECK_ERR(lossless_encode_tuned(px, w, h, c, bd, &t, &l), LAT_OK);
+                CHECK(l.count > 0 && l.s[0].type == STREAM_LOSSLESS_PARAMS && l.s[0].size > 0);
+                CHECK(l.s[0].data[0] == (forced ? 1 : 2));
+                /* v1 ends with its extra-bits stream, v2 has none. */
+                CHECK((l.s[l.count - 1].type == STREAM_LOSSLESS_EXTRA) == forced);
+                streams_free(&l);
+                CHECK_ERR(round_trip(px, w, h, c, bd, &t), LAT_OK);
+                free(px);
+            }
+    }
+}
+
 /* Every encoder choice the params can express decodes. */
 static void test_tunings(void)
 {
@@ -173,7 +201,7 @@ static void test_tunings(void)
         for (int pred = 0; pred < PREDICTOR_COUNT; pred++)
             for (int tr = 0; tr <= 1; tr++)
                 for (int g = 1; g <= LOSSLESS_MAX_GROUPS; g += 5) {
-                    LosslessTuning t = {g, tr, pred, 3, 1, 0};
+                    LosslessTuning t = {g, tr, pred, 3, 1, 0, 1125};
                     CHECK_ERR(round_trip(px, 40, 30, c, 8, &t), LAT_OK);
                 }
         free(px);
@@ -240,6 +268,7 @@ int main(void)
     test_tunings();
     test_stripes();
     test_v2_params();
+    test_v2_fallback();
     test_packed();
     test_corrupt_streams();
     return check_report();

@@ -21,6 +21,7 @@ void lossless_default_tuning(LosslessTuning *t)
     t->zstd_level = LOSSLESS_ZSTD_LEVEL;
     t->version = LOSSLESS_V2_VERSION;
     t->stripes = 0;
+    t->fallback_permille = 1125;
 }
 
 static inline uint32_t group_of(const Layout *L, uint32_t p, uint32_t act)
@@ -132,14 +133,15 @@ static size_t n_bytes(uint32_t width, uint32_t height, uint32_t channels, uint32
     return (size_t)width * height * channels * (bit_depth / 8);
 }
 
-/* Whether the streams from index first on hold more than the raw samples
- * (plus a little): the container's coded-data limit is twice that. */
-static int v2_too_large(const StreamList *l, uint32_t first, size_t raw)
+/* Whether the streams from index first on hold more than permille/1000 of
+ * the raw samples plus 1 KiB: the container's coded-data limit is twice
+ * the raw size, and v1's output is bounded. */
+static int v2_too_large(const StreamList *l, uint32_t first, size_t raw, int permille)
 {
     size_t total = 0;
     for (uint32_t i = first; i < l->count; i++)
         total += l->s[i].size;
-    return total > raw + raw / 8 + 1024;
+    return total > (uint64_t)raw * (uint32_t)permille / 1000 + 1024;
 }
 
 int lossless_encode_tuned(const void *pixels, uint32_t width, uint32_t height,
@@ -149,7 +151,8 @@ int lossless_encode_tuned(const void *pixels, uint32_t width, uint32_t height,
     if (!pixels || !out || !t || width == 0 || height == 0 || channels < 1 || channels > 4
         || (bit_depth != 8 && bit_depth != 16) || t->groups < 1
         || t->groups > LOSSLESS_MAX_GROUPS || t->predictor < 0 || t->predictor >= PREDICTOR_COUNT
-        || (t->version != 1 && t->version != LOSSLESS_V2_VERSION) || t->stripes < 0)
+        || (t->version != 1 && t->version != LOSSLESS_V2_VERSION) || t->stripes < 0
+        || t->fallback_permille < 0 || t->fallback_permille > 1125)
         return LAT_ERR_INVALID_ARGUMENT;
     Layout L;
     layout_init(&L, width, height, channels, bit_depth);
@@ -160,7 +163,8 @@ int lossless_encode_tuned(const void *pixels, uint32_t width, uint32_t height,
         uint32_t stripes = t->stripes ? (uint32_t)t->stripes : lossless_v2_default_stripes(width, height);
         const uint32_t first = out->count;
         int err = lossless_v2_encode(pixels, &L, stripes, out);
-        if (err < 0 || !v2_too_large(out, first, n_bytes(width, height, channels, bit_depth)))
+        if (err < 0 || !v2_too_large(out, first, n_bytes(width, height, channels, bit_depth),
+                                             t->fallback_permille))
             return err;
         /* Noise-like content: v1 bounds its output, v2 need not. */
         while (out->count > first)

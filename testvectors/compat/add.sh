@@ -5,7 +5,9 @@
 #   testvectors/compat/add.sh LAT MODEL TAG
 # writes testvectors/compat/<model id>/TAG-NAME-qQ.{lat,png}. TAG names the
 # encoder's lossy params version (p1, p2, ...). MODEL "lossless" writes
-# lossless files into testvectors/compat/lossless/ (decodes are the sources).
+# lossless files into testvectors/compat/lossless/ (decodes are the sources);
+# then names after TAG pick the sources (default: all of them), e.g.
+#   testvectors/compat/add.sh OLD/lat lossless l1 gray8 gray16
 # Then run `build/tests/test_compat --print testvectors models` and replace
 # the model's LATENTS file with the lines it prints for that folder.
 # Existing files are never overwritten: compatibility vectors are frozen.
@@ -21,9 +23,16 @@ put() {   # put NAME.lat: refuses to replace a frozen vector
 if [ "$MODEL" = lossless ]; then
     out="$here/lossless"
     mkdir -p "$out"
+    shift 3
     for src in kodim23-48.png:rgb48 pngsuite/basn2c16.png:rgb16 pngsuite/basn4a08.png:ga8 \
-               pngsuite/basn3p04.png:pal4; do
-        file=${src%%:*}; name=$TAG-${src##*:}
+               pngsuite/basn3p04.png:pal4 pngsuite/basn0g08.png:gray8 \
+               pngsuite/basn0g16.png:gray16 pngsuite/basn4a16.png:ga16 \
+               pngsuite/basn6a08.png:rgba8 pngsuite/basn6a16.png:rgba16 \
+               pngsuite/tbrn2c08.png:trns8 kodim23-gray512x256.png:gray512x256; do
+        file=${src%%:*}; kind=${src##*:}; name=$TAG-$kind
+        if [ $# -gt 0 ]; then
+            case " $* " in *" $kind "*) ;; *) continue ;; esac
+        fi
         put "$out/$name.lat"
         "$LAT" encode "$tv/$file" -o "$out/$name.lat" --lossless
         cp "$tv/$file" "$out/$name.png"
