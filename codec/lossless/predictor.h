@@ -38,7 +38,7 @@ typedef struct PlanePredictor {
     uint32_t rows_done;
     int32_t *val[3];                /* [0] row above, [1] current row, [2] two above */
     int32_t *terr[2];               /* final prediction - actual, 1/8 units */
-    uint32_t *serr[PRED_SUB_MAX][2];  /* |sub-prediction - actual|, 1/8 units */
+    uint32_t *serr[2];              /* |sub-prediction - actual|, 1/8 units, [x][i] */
     int32_t lms_w[PRED_LMS][PRED_LMS_INPUTS];   /* PREDICTOR_BLEND: 16.16 weights */
     int64_t lms_d[PRED_LMS_INPUTS];   /* its inputs for the update */
     int64_t lms_norm;

@@ -191,6 +191,11 @@ void residual_context(ResidualModel *m, const PlanePredictor *pp, uint32_t p, ui
     for (int k = 0; k < RM_COUNTERS; k++) {
         sc->ctx[k] = base + local[k];
         base += set_size[k];
+        /* The unary bins' and the sign's counters: fetched while the
+         * predictor and the first bins work (no effect on the result). */
+        const BitCounter *row = &m->counters[(size_t)sc->ctx[k] * RM_SLOTS];
+        __builtin_prefetch(row);
+        __builtin_prefetch(row + SLOT_SIGN);
     }
 }
 
