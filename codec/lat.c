@@ -19,6 +19,8 @@
 struct LatContext {
     LatSettings settings;      /* its pointers cleared: what they point to is in models */
     ModelSearch models;        /* the given model and the model folders */
+    void (*progress)(void *user, double done);   /* lat_set_progress */
+    void *progress_user;
 };
 
 #define LAT_STRINGIFY_(x) #x
@@ -91,7 +93,8 @@ int lat_open(LatContext **c, const LatSettings *s)
         lat_default_settings(&def);
         s = &def;
     }
-    if (s->quality < 0 || s->quality > 100 || s->threads < 0)
+    if (s->quality < 0 || s->quality > 100 || s->threads < 0 || s->effort < 0
+        || s->effort > LAT_MAX_EFFORT)
         return LAT_ERR_INVALID_ARGUMENT;
     if ((s->model_data && !s->model_size) || (!s->model_data && s->model_size))
         return LAT_ERR_INVALID_ARGUMENT;
@@ -319,6 +322,7 @@ void lat_default_encode_params(LatEncodeParams *p)
         return;
     memset(p, 0, sizeof *p);
     p->quality = -1;
+    p->effort = -1;
 }
 
 /* PSNR (dB) of the colour samples of dec against ref at 8 bits (gray or
@@ -362,7 +366,8 @@ static int rate_trial(void *ctx, int level, int want_psnr, RateTrial *r)
     return err;
 }
 
-/* Rate control (lat.h). */
+/* Rate control (lat.h): the search at effort 0, then the requested effort
+ * at the point found, kept when it still meets the target. */
 static int encode_to_target(LatContext *c, const LatImage *img, const LatEncodeParams *p,
                             const LossyEncodeOptions *lo, uint8_t **out, size_t *out_size)
 {
@@ -371,6 +376,7 @@ static int encode_to_target(LatContext *c, const LatImage *img, const LatEncodeP
     if (err < 0)
         return err;
     RateJob job = {c, img, model, *lo};
+    job.lo.effort = 0;
     const RateTarget target = {p->target_size, p->target_psnr};
     RateTrial best;
     int level;
@@ -378,6 +384,23 @@ static int encode_to_target(LatContext *c, const LatImage *img, const LatEncodeP
                       rate_trial, &job, &best, &level, NULL);
     if (err < 0)
         return err;
+    if (lo->effort > 0) {
+        RateTrial refined = {NULL, 0, 0};
+        job.lo.effort = lo->effort;
+        err = rate_trial(&job, level, p->target_psnr > 0, &refined);
+        const int keep = err >= 0 && (p->target_size ? refined.size <= p->target_size
+                                                     : refined.psnr >= p->target_psnr);
+        if (keep) {
+            free(best.file);
+            best = refined;
+        } else {
+            free(refined.file);
+        }
+        if (err < 0) {
+            free(best.file);
+            return err;
+        }
+    }
     *out = best.file;
     *out_size = best.size;
     return LAT_OK;
@@ -404,7 +427,8 @@ int lat_encode_image(LatContext *c, const LatImage *img, const LatEncodeParams *
         lat_default_encode_params(&def);
         p = &def;
     }
-    if (!c || !img || p->quality < -1 || p->quality > 100)
+    if (!c || !img || p->quality < -1 || p->quality > 100 || p->effort < -1
+        || p->effort > LAT_MAX_EFFORT)
         return LAT_ERR_INVALID_ARGUMENT;
     /* At most one target, a PSNR in (0, 200] dB, and none in lossless mode. */
     if ((p->target_size && p->target_psnr != 0) || !(p->target_psnr >= 0 && p->target_psnr <= 200)
@@ -415,6 +439,10 @@ int lat_encode_image(LatContext *c, const LatImage *img, const LatEncodeParams *
         return err;
     LossyEncodeOptions lo = lossy_encode_options(p->quality < 0 ? c->settings.quality
                                                                 : p->quality);
+    lo.effort = p->effort < 0 ? c->settings.effort : p->effort;
+    lo.seed = p->seed;
+    lo.progress = c->progress;
+    lo.progress_ctx = c->progress_user;
     const size_t row = image_bytes(img->width, 1, img->channels, img->bit_depth);
     if (p->stride == 0 || p->stride == row)
         return encode_image(c, img, p, &lo, out, out_size);
@@ -431,6 +459,15 @@ int lat_encode_image(LatContext *c, const LatImage *img, const LatEncodeParams *
     err = encode_image(c, &packed, p, &lo, out, out_size);
     free(packed.pixels);
     return err;
+}
+
+int lat_set_progress(LatContext *c, void (*progress)(void *user, double done), void *user)
+{
+    if (!c)
+        return LAT_ERR_INVALID_ARGUMENT;
+    c->progress = progress;
+    c->progress_user = user;
+    return LAT_OK;
 }
 
 int lat_encode(LatContext *c, const LatImage *img, uint8_t **out, size_t *out_size)

@@ -163,6 +163,22 @@ static void compare_fast_ref(Layer *l, int n, int c, int h, int w, const char *n
     zero_grads(l);
     layer_backward(l, x, dy, NULL, 1, &s);
     zero_grads(l);
+    /* Without parameter gradients (a fixed decoder): dx alone, the same bits. */
+    if (l->kind != L_CONV) {
+        for (int i = 0; i < np; i++) {
+            free(p[i]->g);
+            p[i]->g = NULL;
+        }
+        Tensor *dx3 = tensor_new(n, c, h, w);
+        layer_backward(l, x, dy, dx3, 1, &s);
+        CHECK_MSG(memcmp(dx1->data, dx3->data, tensor_count(dx1) * sizeof(float)) == 0,
+                  "%s dx-only fast backward differs", name);
+        layer_backward(l, x, dy, dx3, 0, NULL);
+        CHECK_MSG(memcmp(dx2->data, dx3->data, tensor_count(dx2) * sizeof(float)) == 0,
+                  "%s dx-only reference backward differs", name);
+        tensor_free(dx3);
+        zero_grads(l);
+    }
     tensor_free(x); tensor_free(y1); tensor_free(y2); tensor_free(y3);
     tensor_free(dy); tensor_free(dx1); tensor_free(dx2);
     nn_scratch_free(&s);

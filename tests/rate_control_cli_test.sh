@@ -1,9 +1,10 @@
 #!/bin/sh
-# lat encode --size / --psnr (rate control) from the CLI: a
+# lat encode --size / --psnr (rate control) and --effort from the CLI: a
 # size target gives a file within it, a PSNR target a decode that reaches
 # it, the search's quality in lat info and --json, unreachable targets
 # exit 1 with one line saying what the nearest quality gives (no output
-# file), bad combinations and values exit 2.
+# file); --effort 0 is the default encoder, a refined file decodes and the
+# same seed gives the same bytes; bad combinations and values exit 2.
 #
 # usage: rate_control_cli_test.sh LAT_BINARY TESTVECTORS_DIR
 LAT=$1
@@ -58,9 +59,22 @@ expect 1 "$LAT" encode "$IN" -o "$T/u.lat" --psnr 99
 one_line encode
 grep -q "quality 100 gives" "$T/err" || fail "unreachable psnr: $(cat "$T/err")"
 
+# --effort: 0 is the default encoder; a refined file decodes, the same
+# seed gives the same bytes.
+expect 0 "$LAT" encode "$IN" -o "$T/d.lat" -q 50
+expect 0 "$LAT" encode "$IN" -o "$T/e0.lat" -q 50 --effort 0
+cmp -s "$T/d.lat" "$T/e0.lat" || fail "--effort 0 differs from the default encoder"
+expect 0 "$LAT" encode "$IN" -o "$T/e1.lat" -q 50 --effort 1 --seed 7
+expect 0 "$LAT" encode "$IN" -o "$T/e1b.lat" -q 50 --effort 1 --seed 7
+cmp -s "$T/e1.lat" "$T/e1b.lat" || fail "--effort 1 --seed 7 twice: other bytes"
+expect 0 "$LAT" compare "$IN" "$T/e1.lat"
+expect 0 "$LAT" encode "$IN" -o "$T/e1s.lat" --effort 1 --size "$(size_of "$T/d.lat")"
+[ "$(size_of "$T/e1s.lat")" -le "$(size_of "$T/d.lat")" ] || fail "--effort 1 --size: too big"
+
 # Usage errors.
 for bad in "--size 0" "--size -3" "--size x" "--psnr 0" "--psnr nan" "--psnr 1e9" \
-           "--size 5000 --psnr 30" "--size 5000 --lossless"; do
+           "--size 5000 --psnr 30" "--size 5000 --lossless" "--effort 10" "--effort -1" \
+           "--seed -1" "--seed 4294967296"; do
     # shellcheck disable=SC2086
     expect 2 "$LAT" encode "$IN" -o "$T/bad.lat" $bad
     one_line encode

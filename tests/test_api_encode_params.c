@@ -3,7 +3,8 @@
  * context opened at that quality gives, with no second context; strided
  * rows give the bytes of the packed image (lossless and lossy); the
  * convenience lat_encode_rgb / lat_decode_rgb give what the context API
- * gives, gray and 16-bit converted to 8-bit RGB. Needs the shipped
+ * gives, gray and 16-bit converted to 8-bit RGB; the encoder effort per call
+ * and per context, its seed and progress. Needs the shipped
  * default model (argv[1]). */
 #include <stdlib.h>
 #include <string.h>
@@ -163,6 +164,84 @@ static void check_convenience(const char *model)
     CHECK(rgb == NULL && w == 0 && h == 0);
 }
 
+typedef struct Calls {
+    int n;
+    double last;
+} Calls;
+
+static void count_progress(void *user, double done)
+{
+    Calls *c = user;
+    c->n++;
+    c->last = done;
+}
+
+/* The encoder effort: per call or per context, 0 is the plain encoder, a
+ * refined file decodes, the seed decides the bytes, progress is reported;
+ * a rate search with an effort still meets its target. */
+static void check_effort(const char *model)
+{
+    static uint8_t px[W * H * 3];
+    fill(px, 3);
+    LatImage img = {W, H, 3, 8, px, NULL, 0, NULL, 0, NULL, 0, {0, 0, {0}, 0}}, back;
+    LatContext *c = open_at(model, 60, 0);
+    uint8_t *plain, *e0, *e1, *again, *seeded, *ctx1, *sized;
+    size_t n_plain, n0, n1, n_again, n_seeded, n_ctx1, n_sized;
+    CHECK_ERR(lat_encode(c, &img, &plain, &n_plain), LAT_OK);
+    LatEncodeParams p;
+    lat_default_encode_params(&p);
+    CHECK(p.effort == -1 && p.seed == 0);
+    p.effort = 0;
+    CHECK_ERR(lat_encode_image(c, &img, &p, &e0, &n0), LAT_OK);
+    CHECK_MSG(same(plain, n_plain, e0, n0), "effort 0 is not the plain encoder");
+    Calls calls = {0, 0};
+    CHECK_ERR(lat_set_progress(c, count_progress, &calls), LAT_OK);
+    p.effort = 1;
+    CHECK_ERR(lat_encode_image(c, &img, &p, &e1, &n1), LAT_OK);
+    CHECK_MSG(calls.n > 0 && calls.last == 1.0, "progress: %d calls, last %g", calls.n,
+              calls.last);
+    CHECK_ERR(lat_set_progress(c, NULL, NULL), LAT_OK);
+    CHECK_ERR(lat_set_progress(NULL, NULL, NULL), LAT_ERR_INVALID_ARGUMENT);
+    CHECK_ERR(lat_encode_image(c, &img, &p, &again, &n_again), LAT_OK);
+    CHECK_MSG(same(e1, n1, again, n_again), "effort 1 twice, the same seed: other bytes");
+    CHECK_MSG(!same(e1, n1, e0, n0), "effort 1 changed nothing");
+    p.seed = 12345;
+    CHECK_ERR(lat_encode_image(c, &img, &p, &seeded, &n_seeded), LAT_OK);
+    CHECK_ERR(lat_decode(c, e1, n1, &back), LAT_OK);
+    lat_image_free(&back);
+    CHECK_ERR(lat_decode(c, seeded, n_seeded, &back), LAT_OK);
+    lat_image_free(&back);
+    /* LatSettings.effort: what the calls get by default. */
+    LatSettings s;
+    lat_default_settings(&s);
+    s.model_path = model;
+    s.quality = 60;
+    s.effort = 1;
+    LatContext *c1;
+    CHECK_ERR(lat_open(&c1, &s), LAT_OK);
+    CHECK_ERR(lat_encode(c1, &img, &ctx1, &n_ctx1), LAT_OK);
+    CHECK_MSG(same(ctx1, n_ctx1, e1, n1), "LatSettings.effort 1 differs from the per-call one");
+    /* A size target with an effort: within it. */
+    lat_default_encode_params(&p);
+    p.target_size = n_plain;
+    CHECK_ERR(lat_encode_image(c1, &img, &p, &sized, &n_sized), LAT_OK);
+    CHECK_MSG(n_sized <= n_plain, "--size %zu with effort 1: %zu bytes", n_plain, n_sized);
+    lat_default_encode_params(&p);
+    p.effort = LAT_MAX_EFFORT + 1;
+    uint8_t *none;
+    size_t n_none;
+    CHECK_ERR(lat_encode_image(c, &img, &p, &none, &n_none), LAT_ERR_INVALID_ARGUMENT);
+    lat_free(plain);
+    lat_free(e0);
+    lat_free(e1);
+    lat_free(again);
+    lat_free(seeded);
+    lat_free(ctx1);
+    lat_free(sized);
+    lat_close(&c);
+    lat_close(&c1);
+}
+
 int main(int argc, char **argv)
 {
     if (argc < 2) {
@@ -182,5 +261,6 @@ int main(int argc, char **argv)
         check_stride(model, ch, 0);
     }
     check_convenience(model);
+    check_effort(model);
     return check_report();
 }

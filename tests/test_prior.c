@@ -1,5 +1,6 @@
 /* The factorized prior: probabilities sum to 1, and the rate gradient
- * (parameters and inputs) matches central finite differences. */
+ * (parameters and inputs; inputs with scaled bins, prior_bits_dv) matches
+ * central finite differences. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,25 @@ int main(void)
         double fd = scale * (up - dn) / (2 * h);
         CHECK_MSG(rel_err(fd, dv[i]) < 2e-2 || fabs(fd - dv[i]) < 1e-4,
               "dv[%d] = %g, finite difference %g (v = %g)", i, dv[i], fd, v[i]);
+    }
+
+    /* With bins of width s (a level between two trained ones), the prior
+     * fixed: d bits / d v of prior_bits_scaled. */
+    float dvs[N];
+    const double s_bin = 0.8;
+    const double bits_s = prior_bits_dv(&p, k, v, N, s_bin, scale, dvs);
+    CHECK_MSG(fabs(bits_s - prior_bits_scaled(&p, k, v, N, s_bin)) < 1e-9 * fabs(bits_s),
+              "prior_bits_dv bits differ from prior_bits_scaled");
+    for (int i = 1; i < N; i++) {
+        const float h = 1e-2f, save = v[i];
+        v[i] = save + h;
+        const double up = prior_bits_scaled(&p, k, &v[i], 1, s_bin);
+        v[i] = save - h;
+        const double dn = prior_bits_scaled(&p, k, &v[i], 1, s_bin);
+        v[i] = save;
+        const double fd = scale * (up - dn) / (2 * h);
+        CHECK_MSG(rel_err(fd, dvs[i]) < 2e-2 || fabs(fd - dvs[i]) < 1e-4,
+                  "scaled dv[%d] = %g, finite difference %g (v = %g)", i, dvs[i], fd, v[i]);
     }
 
     /* d bits / d params of channel k; other channels get no gradient. */

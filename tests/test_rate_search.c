@@ -133,7 +133,7 @@ static void check_api(const char *model)
     CHECK_ERR(lat_open(&c, &s), LAT_OK);
     LatEncodeParams p;
     lat_default_encode_params(&p);
-    CHECK(p.target_size == 0 && p.target_psnr == 0);
+    CHECK(p.target_size == 0 && p.target_psnr == 0 && p.effort == -1 && p.seed == 0);
     uint8_t *f0, *f100, *f;
     size_t n0, n100, n;
     p.quality = 0;
@@ -192,6 +192,9 @@ static void check_api(const char *model)
     CHECK_ERR(lat_encode_image(c, &img, &p, &f, &n), LAT_ERR_INVALID_ARGUMENT);
     p.target_psnr = NAN;
     CHECK_ERR(lat_encode_image(c, &img, &p, &f, &n), LAT_ERR_INVALID_ARGUMENT);
+    lat_default_encode_params(&p);
+    p.effort = LAT_MAX_EFFORT + 1;
+    CHECK_ERR(lat_encode_image(c, &img, &p, &f, &n), LAT_ERR_INVALID_ARGUMENT);
     lat_close(&c);
     s.lossless = 1;
     CHECK_ERR(lat_open(&c, &s), LAT_OK);
@@ -199,6 +202,9 @@ static void check_api(const char *model)
     p.target_size = 5000;
     CHECK_ERR(lat_encode_image(c, &img, &p, &f, &n), LAT_ERR_INVALID_ARGUMENT);
     lat_close(&c);
+    s.lossless = 0;
+    s.effort = LAT_MAX_EFFORT + 1;
+    CHECK_ERR(lat_open(&c, &s), LAT_ERR_INVALID_ARGUMENT);
     lat_free(f0);
     lat_free(f100);
 }

@@ -132,7 +132,9 @@ typedef struct LatSettings {
     const void *model_data;   /* a model file in memory, used as model_path is (not both);
                                  parsed by lat_open, need not outlive it. NULL: none */
     size_t model_size;        /* bytes at model_data */
-    uint8_t reserved[32 - 2 * sizeof(void *) - sizeof(size_t)];   /* zero: room to grow */
+    int effort;               /* lossy encoder effort 0..LAT_MAX_EFFORT; default 0
+                                 (see LatEncodeParams.effort) */
+    uint8_t reserved[32 - 2 * sizeof(void *) - sizeof(size_t) - sizeof(int)];   /* zero: room to grow */
 } LatSettings;
 
 LAT_API void lat_default_settings(LatSettings *s);
@@ -151,6 +153,8 @@ LAT_API void lat_close(LatContext **c);
  * *out_size bytes that the caller owns and frees with lat_free. */
 LAT_API int lat_encode(LatContext *c, const LatImage *img, uint8_t **out, size_t *out_size);
 
+#define LAT_MAX_EFFORT 9
+
 /* Per-call parameters of lat_encode_image.
  *
  * Rate control (lossy only; at most one of the two targets): the encoder
@@ -162,7 +166,18 @@ LAT_API int lat_encode(LatContext *c, const LatImage *img, uint8_t **out, size_t
  * samples: gray or RGB, alpha excluded). quality is ignored then; the file
  * records the quality nearest to the level position found. When even
  * quality 0 is larger than target_size, or quality 100 below target_psnr:
- * LAT_ERR_TARGET_UNREACHABLE. */
+ * LAT_ERR_TARGET_UNREACHABLE. With an effort the search runs at effort 0
+ * and the refined encoder codes the point found (kept when it still meets
+ * the target, else the unrefined file).
+ *
+ * Effort: 0 runs the analysis transform once and rounds (fastest, the
+ * default). 1..LAT_MAX_EFFORT refine the latents by gradient descent on the
+ * rate-distortion loss of the file's level through the fixed decoder, more
+ * iterations at higher efforts (docs/FORMAT.md 4.5: times and gains); the
+ * format and the decoder are the same. The result depends on seed and, like
+ * any float computation through BLAS, may differ between machines, OpenBLAS
+ * kernels and thread counts; on one machine and thread count the same
+ * input, settings and seed give the same file. */
 typedef struct LatEncodeParams {
     int quality;              /* lossy quality 0..100 of this call; -1 (default): the
                                  context's LatSettings.quality */
@@ -171,10 +186,12 @@ typedef struct LatEncodeParams {
                                  (default): rows are packed */
     size_t target_size;       /* > 0: search the largest file of at most this many bytes */
     double target_psnr;       /* > 0: search the smallest file reaching this PSNR (dB) */
-    uint8_t reserved[32 - sizeof(size_t) - sizeof(double)];   /* zero */
+    int effort;               /* 0..LAT_MAX_EFFORT; -1 (default): LatSettings.effort */
+    uint32_t seed;            /* random stream of the refinement (effort > 0); default 0 */
+    uint8_t reserved[32 - sizeof(size_t) - sizeof(double) - 2 * sizeof(int)];   /* zero */
 } LatEncodeParams;
 
-/* quality -1, stride 0, no target: the same as lat_encode. */
+/* quality -1, stride 0, no target, effort -1, seed 0: the same as lat_encode. */
 LAT_API void lat_default_encode_params(LatEncodeParams *p);
 
 /* lat_encode with per-call parameters (p NULL: defaults). Another quality
@@ -182,6 +199,14 @@ LAT_API void lat_default_encode_params(LatEncodeParams *p);
  * rows are copied into a packed buffer first. */
 LAT_API int lat_encode_image(LatContext *c, const LatImage *img, const LatEncodeParams *p,
                              uint8_t **out, size_t *out_size);
+
+/* Progress of long encodes (an effort above 0): progress(user, done) is
+ * called from the encoding thread, inside lat_encode / lat_encode_image,
+ * with the fraction done of the current refinement (0 < done <= 1; a rate
+ * search with an effort refines once, at the end). NULL: none (the
+ * default). Returns LAT_OK, or LAT_ERR_INVALID_ARGUMENT when c is NULL. */
+LAT_API int lat_set_progress(LatContext *c, void (*progress)(void *user, double done),
+                             void *user);
 
 /* Decompresses a .lat file. On success *img is filled in and owned by the
  * caller (free with lat_image_free). On error *img is zeroed. */

@@ -18,7 +18,9 @@
 #include "lossy/latent_ac.h"
 #include "lossy/lossy.h"
 #include "lossy/lossy_latents.h"
+#include "lossy/lossy_model.h"
 #include "lossy/lossy_net.h"
+#include "lossy/lossy_refine.h"
 
 #define PARAMS_VERSION 1
 #define PARAMS_VERSION_RANGE 2   /* may use group format 4 */
@@ -484,7 +486,7 @@ int lossy_decode_latents(const LossyModel *m, const StreamList *in, uint32_t wid
 
 LossyEncodeOptions lossy_encode_options(int quality)
 {
-    LossyEncodeOptions o = {quality, LOSSY_LEVEL_OF_QUALITY};
+    LossyEncodeOptions o = {quality, LOSSY_LEVEL_OF_QUALITY, 0, 0, NULL, NULL};
     return o;
 }
 
@@ -499,7 +501,8 @@ int lossy_encode_opt(const LossyModel *m, const uint8_t *pixels, uint32_t width,
                      uint32_t height, uint32_t channels, const LossyEncodeOptions *o,
                      StreamList *out)
 {
-    if (!m || !pixels || !out || !o || o->quality < 0 || o->quality > 100)
+    if (!m || !pixels || !out || !o || o->quality < 0 || o->quality > 100 || o->effort < 0
+        || o->effort > LOSSY_MAX_EFFORT)
         return LAT_ERR_INVALID_ARGUMENT;
     if (o->level != LOSSY_LEVEL_OF_QUALITY
         && (o->level < LOSSY_MIN_LEVEL_POSITION * LOSSY_LEVEL_UNIT
@@ -508,7 +511,15 @@ int lossy_encode_opt(const LossyModel *m, const uint8_t *pixels, uint32_t width,
     if (channels != 1 && channels != 3)
         return LAT_ERR_UNSUPPORTED_IMAGE;
     LossyLatents lat;
-    int err = lossy_analyze_at(m, pixels, width, height, channels, o->quality, o->level, &lat);
+    Tensor *y = tensor_new(0, 0, 0, 0);
+    int err = y ? lossy_analysis_float(m, pixels, width, height, channels, 0, y)
+                : LAT_ERR_OUT_OF_MEMORY;
+    if (!err)
+        err = lossy_quantize(m, y, o->quality, o->level, &lat);
+    if (!err && o->effort > 0 && (err = lossy_refine(m, pixels, width, height, channels, y, o,
+                                                     &lat, NULL)) < 0)
+        lossy_latents_free(&lat);
+    tensor_free(y);
     if (err < 0)
         return err;
     err = lat.zq ? hyper_latents_to_streams(m, &lat, out)

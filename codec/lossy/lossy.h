@@ -26,8 +26,14 @@ typedef struct LossyEncodeOptions {
     int quality;          /* 0..100, recorded in the file */
     int level;            /* level position in 1/LOSSY_LEVEL_UNIT levels, or
                              LOSSY_LEVEL_OF_QUALITY: the quality's (lossy_quality_level) */
+    int effort;           /* 0: g_a and rounding; 1..LOSSY_MAX_EFFORT: refined latents */
+    uint32_t seed;        /* the refinement's random stream */
+    /* Called now and then during a refinement with the fraction done; may be NULL. */
+    void (*progress)(void *ctx, double done);
+    void *progress_ctx;
 } LossyEncodeOptions;
-/* quality at the quality's level. */
+#define LOSSY_MAX_EFFORT 9
+/* quality, the quality's level, effort 0, seed 0, no progress. */
 LossyEncodeOptions lossy_encode_options(int quality);
 int lossy_encode_opt(const LossyModel *m, const uint8_t *pixels, uint32_t width,
                      uint32_t height, uint32_t channels, const LossyEncodeOptions *o,

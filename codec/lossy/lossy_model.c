@@ -8,6 +8,7 @@
 #include "lossy/hyper_codec.h"
 #include "lossy/lossy.h"
 #include "lossy/lossy_model.h"
+#include "lossy/lossy_tiles.h"
 #include "lossy/model_file.h"
 
 /* The LatError of an NN_ERR_* (a shape error is a bug of ours). */
@@ -53,45 +54,6 @@ void lossy_latents_free(LossyLatents *l)
     memset(l, 0, sizeof *l);
 }
 
-/* ---- tiling: bounded memory for large images ----
- * Four 5x5 stride-2 layers: a latent depends on the pixels within 30 of its
- * 16x16 block, a pixel on the latents within 30 pixels (< 2 latents) of its
- * own. Tiles with a halo of 2 latents on each side, aligned to the 16-pixel
- * grid, therefore give the untiled result exactly (the kernels' fixed
- * order; tests/test_lossy_coding.c checks it; a halo of 1 fails). */
-#define ANALYSIS_HALO 2
-#define SYNTHESIS_HALO 2
-/* Default tile side in latents: 32 (512 pixels) keeps the synthesis scratch
- * near 55 MB (64: 2.4 times that) for about 20% more CPU than 64, the
- * halo's share (docs/FUZZING.md, peak memory). */
-#define DEFAULT_TILE_LATENTS 32
-
-/* Tile side in latents along a dimension of len latents: at most `tile`
- * (0: the default), split evenly so that no thin last tile pays a full halo
- * for a few latents; one tile when the dimension fits. */
-static int tile_step(int len, int tile)
-{
-    const int T = tile > 0 ? tile : DEFAULT_TILE_LATENTS;
-    const int n = (len + T - 1) / T;
-    return n > 1 ? (len + n - 1) / n : len;
-}
-
-/* A tile: latent rows [r0, r1) x columns [c0, c1), processed with the
- * halo rows [tr0, tr1) x columns [tc0, tc1) (clipped to the image). */
-typedef struct Tile {
-    int r0, r1, c0, c1, tr0, tr1, tc0, tc1;
-} Tile;
-
-static Tile tile_at(int r0, int c0, int TR, int TC, int lh, int lw, int halo)
-{
-    Tile t = {r0, r0 + TR < lh ? r0 + TR : lh, c0, c0 + TC < lw ? c0 + TC : lw, 0, 0, 0, 0};
-    t.tr0 = r0 - halo > 0 ? r0 - halo : 0;
-    t.tc0 = c0 - halo > 0 ? c0 - halo : 0;
-    t.tr1 = t.r1 + halo < lh ? t.r1 + halo : lh;
-    t.tc1 = t.c1 + halo < lw ? t.c1 + halo : lw;
-    return t;
-}
-
 int lossy_analysis_float(const LossyModel *m, const uint8_t *pixels, uint32_t width,
                          uint32_t height, uint32_t channels, int tile, Tensor *y)
 {
@@ -104,7 +66,7 @@ int lossy_analysis_float(const LossyModel *m, const uint8_t *pixels, uint32_t wi
     int err = (!x || !yt) ? LAT_ERR_OUT_OF_MEMORY : 0;
     for (int r0 = 0; r0 < lh && !err; r0 += TR)
         for (int c0 = 0; c0 < lw && !err; c0 += TC) {
-            const Tile t = tile_at(r0, c0, TR, TC, lh, lw, ANALYSIS_HALO);
+            const Tile t = tile_at(r0, c0, TR, TC, lh, lw, LOSSY_ANALYSIS_HALO);
             const int r1 = t.r1, c1 = t.c1, tr0 = t.tr0, tc0 = t.tc0;
             const int th = 16 * (t.tr1 - tr0), tw = 16 * (t.tc1 - tc0);
             if (tensor_reshape(x, 1, 3, th, tw) < 0) {
@@ -192,7 +154,7 @@ static int synthesize_tiles(const LossyModel *m, const LossyLatents *lat, int ti
     const size_t hw = (size_t)lh * lw;
     for (int r0 = 0; r0 < lh && !err; r0 += TR)
         for (int c0 = 0; c0 < lw && !err; c0 += TC) {
-            const Tile tl = tile_at(r0, c0, TR, TC, lh, lw, SYNTHESIS_HALO);
+            const Tile tl = tile_at(r0, c0, TR, TC, lh, lw, LOSSY_SYNTHESIS_HALO);
             const int r1 = tl.r1, c1 = tl.c1, tr0 = tl.tr0, tc0 = tl.tc0;
             const int th = tl.tr1 - tr0, tw = tl.tc1 - tc0;
             if (tensor_reshape(yt, 1, M, th, tw) < 0) {

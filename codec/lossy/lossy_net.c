@@ -292,6 +292,14 @@ static int gain_levels(const LossyNet *net, double pos, int *b, double *t)
     return a;
 }
 
+double lossy_net_lambda_at(const LossyNet *net, double pos)
+{
+    int b;
+    double t;
+    const int a = gain_levels(net, pos, &b, &t);
+    return exp((1 - t) * log(net->lambda[a]) + t * log(net->lambda[b]));
+}
+
 void lossy_net_log_gains(const LossyNet *net, double pos, float *lg, float *lig)
 {
     const int m = net->m;

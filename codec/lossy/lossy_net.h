@@ -104,6 +104,9 @@ double lossy_level_position_v1(int levels, int quality);
  * in [LOSSY_MIN_LEVEL_POSITION, levels - 1] (log-linear interpolation
  * between adjacent levels, extrapolation from levels 0 and 1 below 0). */
 void lossy_net_gains(const LossyNet *net, double pos, float *g, float *ig);
+/* The rate-distortion weight lambda at a level position, interpolated as
+ * the gains are (log-linearly, extrapolated below level 0). */
+double lossy_net_lambda_at(const LossyNet *net, double pos);
 /* The same as natural logs: lg[m] = log g, lig[m] = log ig. */
 void lossy_net_log_gains(const LossyNet *net, double pos, float *lg, float *lig);
 

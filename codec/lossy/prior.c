@@ -192,30 +192,50 @@ double prior_bits_scaled(const Prior *p, int k, const float *v, size_t n, double
     return bits;
 }
 
+/* -log2 p of the bin of width s around v s (s = 1: the bin of v) and
+ * scale * its derivative in v (*dv); accumulates scale * d bits / d params
+ * of the channel into g. */
+static double bin_bits_backward(const ChannelParams *cp, double v, double s, double scale,
+                                float *dv, ChannelGrads *g)
+{
+    Trace tlo, thi;
+    const double lo = logits(cp, (v - 0.5) * s, &tlo);
+    const double hi = logits(cp, (v + 0.5) * s, &thi);
+    double a, b;
+    double pr = bin_prob(lo, hi, &a, &b);
+    if (pr < PRIOR_P_MIN)
+        pr = PRIOR_P_MIN;   /* the floor passes the gradient (it pushes p up) */
+    /* d bits / d p = -1/(p ln2); dp/dhi = a(1-a), dp/dlo = -b(1-b). */
+    const double dp = -scale * (1.0 / log(2.0)) / pr;
+    const double dx = logits_backward(cp, &thi, dp * a * (1.0 - a), g)
+                    + logits_backward(cp, &tlo, -dp * b * (1.0 - b), g);
+    if (dv)
+        *dv = (float)(dx * s);
+    return -log2(pr);
+}
+
+double prior_bits_dv(const Prior *p, int k, const float *v, size_t n, double s, float scale,
+                     float *dv)
+{
+    ChannelParams cp;
+    ChannelGrads g;   /* computed and dropped: the prior is fixed here */
+    channel_params(p, k, &cp);
+    memset(&g, 0, sizeof g);
+    double bits = 0;
+    for (size_t i = 0; i < n; i++)
+        bits += bin_bits_backward(&cp, v[i], s, scale, dv + i, &g);
+    return bits;
+}
+
 double prior_bits_backward(Prior *p, int k, const float *v, size_t n, float scale, float *dv)
 {
     ChannelParams cp;
     ChannelGrads g;
     channel_params(p, k, &cp);
     memset(&g, 0, sizeof g);
-    const double inv_ln2 = 1.0 / log(2.0);
     double bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        Trace tlo, thi;
-        const double lo = logits(&cp, v[i] - 0.5, &tlo);
-        const double hi = logits(&cp, v[i] + 0.5, &thi);
-        double a, b;
-        double pr = bin_prob(lo, hi, &a, &b);
-        if (pr < PRIOR_P_MIN)
-            pr = PRIOR_P_MIN;   /* the floor passes the gradient (it pushes p up) */
-        bits -= log2(pr);
-        /* d bits / d p = -1/(p ln2); dp/dhi = a(1-a), dp/dlo = -b(1-b). */
-        const double dp = -(double)scale * inv_ln2 / pr;
-        const double dx = logits_backward(&cp, &thi, dp * a * (1.0 - a), &g)
-                        + logits_backward(&cp, &tlo, -dp * b * (1.0 - b), &g);
-        if (dv)
-            dv[i] = (float)dx;
-    }
+    for (size_t i = 0; i < n; i++)
+        bits += bin_bits_backward(&cp, v[i], 1.0, scale, dv ? dv + i : NULL, &g);
     float *gm = p->matrices.g + (size_t)k * PRIOR_NMAT;
     float *gb = p->biases.g + (size_t)k * PRIOR_NBIAS;
     float *ga = p->factors.g + (size_t)k * PRIOR_NFAC;

@@ -52,4 +52,9 @@ double prior_bits_scaled(const Prior *p, int k, const float *v, size_t n, double
  * d v[i] (dv may be NULL). Returns bits (unscaled). */
 double prior_bits_backward(Prior *p, int k, const float *v, size_t n, float scale, float *dv);
 
+/* Bits with bins of width s (as prior_bits_scaled) and dv[i] = scale * d bits
+ * / d v[i], the prior held fixed (an encoder refining its latents). */
+double prior_bits_dv(const Prior *p, int k, const float *v, size_t n, double s, float scale,
+                     float *dv);
+
 #endif

@@ -59,12 +59,13 @@ static int check_shapes(const Deconv2d *l, const Tensor *x, const Tensor *y)
     return 0;
 }
 
-/* Backward: shapes, the input gradient's shape and the parameter gradients. */
+/* Backward: shapes, the input gradient's shape and the parameter gradients
+ * (both or none: none computes dx only). */
 static int check_backward(const Deconv2d *l, const Tensor *x, const Tensor *dy, const Tensor *dx)
 {
     if (check_shapes(l, x, dy) < 0 || (dx && !nn_same_shape(dx, x)))
         return NN_ERR_SHAPE;
-    NN_ASSERT(l->w.g && l->b.g);
+    NN_ASSERT(!l->w.g == !l->b.g && (l->w.g || dx));
     return 0;
 }
 
@@ -116,7 +117,8 @@ int deconv2d_backward_ref(Deconv2d *l, const Tensor *x, const Tensor *dy, Tensor
             for (int oh = 0; oh < dy->h; oh++)
                 for (int ow = 0; ow < dy->w; ow++) {
                     float g = dy->data[(((size_t)n * dy->c + co) * dy->h + oh) * dy->w + ow];
-                    l->b.g[co] += g;
+                    if (l->b.g)
+                        l->b.g[co] += g;
                     for (int ci = 0; ci < l->cin; ci++)
                         for (int ki = 0; ki < k; ki++)
                             for (int kj = 0; kj < k; kj++) {
@@ -128,7 +130,8 @@ int deconv2d_backward_ref(Deconv2d *l, const Tensor *x, const Tensor *dy, Tensor
                                     continue;
                                 size_t wi = (size_t)((ci * l->cout + co) * k + ki) * k + kj;
                                 size_t xi = (((size_t)n * x->c + ci) * x->h + ih) * x->w + iw;
-                                l->w.g[wi] += g * x->data[xi];
+                                if (l->w.g)
+                                    l->w.g[wi] += g * x->data[xi];
                                 if (dx)
                                     dx->data[xi] += g * l->w.v[wi];
                             }
@@ -180,13 +183,15 @@ int deconv2d_backward(Deconv2d *l, const Tensor *x, const Tensor *dy, Tensor *dx
     for (int n = 0; n < x->n; n++) {
         const float *xn = x->data + n * (size_t)l->cin * in_px;
         const float *dyn = dy->data + n * out_sz;
-        nn_accum_bias_grad(dyn, l->b.g, l->cout, (size_t)dy->h * dy->w);
+        if (l->b.g)
+            nn_accum_bias_grad(dyn, l->b.g, l->cout, (size_t)dy->h * dy->w);
         for (int h0 = 0; h0 < x->h; h0 += band) {
             int h1 = h0 + band < x->h ? h0 + band : x->h;
             int P = (h1 - h0) * x->w;
             nn_im2col(&g, dyn, h0, h1, col);
-            nn_sgemm(0, 1, l->cin, Kd, P,
-                        1.0f, xn + (size_t)h0 * x->w, (int)in_px, col, P, 1.0f, l->w.g, Kd);
+            if (l->w.g)
+                nn_sgemm(0, 1, l->cin, Kd, P,
+                            1.0f, xn + (size_t)h0 * x->w, (int)in_px, col, P, 1.0f, l->w.g, Kd);
             if (dx)
                 nn_sgemm(0, 0, l->cin, P, Kd,
                             1.0f, l->w.v, Kd, col, P, 0.0f,

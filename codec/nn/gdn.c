@@ -95,7 +95,7 @@ static int check_backward(const Gdn *l, const Tensor *x, const Tensor *dy, const
 {
     if (check_shapes(l, x, dy) < 0 || (dx && check_shapes(l, x, dx) < 0))
         return NN_ERR_SHAPE;
-    NN_ASSERT(l->beta_raw.g && l->gamma_raw.g);
+    NN_ASSERT(!l->beta_raw.g == !l->gamma_raw.g && (l->beta_raw.g || dx));
     return 0;
 }
 
@@ -164,8 +164,10 @@ int gdn_backward_ref(Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx)
                     dx->data[(size_t)n * c * hw + j * hw + p] += (float)(2.0 * xp[j * hw] * acc);
                 }
         }
-    chain_raw(&l->beta_raw, dbe, (size_t)c, beta_bound());
-    chain_raw(&l->gamma_raw, dga, (size_t)c * c, gamma_bound());
+    if (l->beta_raw.g) {
+        chain_raw(&l->beta_raw, dbe, (size_t)c, beta_bound());
+        chain_raw(&l->gamma_raw, dga, (size_t)c * c, gamma_bound());
+    }
     tensor_free(tmp);
     return 0;
 }
@@ -292,8 +294,9 @@ int gdn_backward(Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratc
                     }
                 dbe[i] += sum_floats(nr, t);
             }
-            nn_sgemm(0, 1, c, c, t,
-                        1.0f, nrm, t, sq, t, 1.0f, dga, c);
+            if (l->gamma_raw.g)
+                nn_sgemm(0, 1, c, c, t,
+                            1.0f, nrm, t, sq, t, 1.0f, dga, c);
             if (!dx)
                 continue;
             float *dxt = dx->data + (size_t)n * c * hw + p0;
@@ -309,7 +312,9 @@ int gdn_backward(Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratc
                     dr[p] += 2.0f * xr[p] * mr[p];
             }
         }
-    chain_raw(&l->beta_raw, dbe, (size_t)c, beta_bound());
-    chain_raw(&l->gamma_raw, dga, cc, gamma_bound());
+    if (l->beta_raw.g) {
+        chain_raw(&l->beta_raw, dbe, (size_t)c, beta_bound());
+        chain_raw(&l->gamma_raw, dga, cc, gamma_bound());
+    }
     return 0;
 }

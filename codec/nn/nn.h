@@ -103,8 +103,11 @@ void nn_scratch_free(NnScratch *s);
 
 /* ---- layers ----
  * *_init returns 0 or -1 (bad arguments, out of memory); forward and
- * backward return 0 or NN_ERR_*; backward needs the gradients allocated
- * (*_alloc_grads). */
+ * backward return 0 or NN_ERR_*. Backward accumulates the parameter
+ * gradients when they are allocated (*_alloc_grads); without them
+ * (inference weights) deconv2d_backward and gdn_backward compute dx only,
+ * at about half the cost (gradients through a fixed decoder, as the
+ * encoder's latent refinement needs). */
 
 /* ---- 2-D convolution ----
  * x [N, cin, H, W] -> y [N, cout, OH, OW], OH = (H + 2*pad - k)/stride + 1.

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bdrate.h"
@@ -48,6 +49,11 @@ const char *rd_codec_label(const RdRun *run, int codec)
     if (codec == RD_JPEG)
         return run->jpeg_444 ? "JPEG 4:4:4" : "JPEG 4:2:0";
     return ext_codec_label(codec - RD_EXT);
+}
+
+int rd_lat_measures(const RdRun *run)
+{
+    return run->nsettings[RD_LAT] * (run->ref_effort >= 0 ? 2 : 1);
 }
 
 char rd_setting_prefix(int codec)
@@ -104,6 +110,9 @@ static void usage(FILE *f)
         "                         (default 8,12,16,24,32,48,64,96,128,192)\n"
         "  --no-lat               JPEG only (e.g. for tools/check_jpeg_reference.sh)\n"
         "  --model PATH           lat model file (default: the installed model)\n"
+        "  --effort E             lat's encoder effort 0..9 (default 0)\n"
+        "  --effort-ref R         also run lat at effort R: BD-rate and median encode\n"
+        "                         time of effort E against R (the effort ladder)\n"
         "  --threads N            cores to use (default: all)\n"
         "  --crops N              images with side-by-side crops in index.html (default 3)\n"
         "  --json                 print the summary as one JSON object\n"
@@ -223,14 +232,15 @@ static void measure(RdState *st, int codec, int si, int worker, const LatImage *
                     RdImage *im, LatImage *dec)
 {
     RdMeasure *m = &im->m[codec][si];
-    int q = st->run.settings[codec][si];
+    const int nq = st->run.nsettings[codec];
+    int q = st->run.settings[codec][si % (nq ? nq : 1)];
     uint8_t *file = NULL;
     size_t size = 0;
     char err[256] = "";
     double t0, t1, t2;
     memset(dec, 0, sizeof(*dec));
     if (codec == RD_LAT) {
-        LatContext **ctx = &st->contexts[worker * st->run.nsettings[RD_LAT] + si];
+        LatContext **ctx = &st->contexts[worker * rd_lat_measures(&st->run) + si];
         int e = LAT_OK;
         if (!*ctx) {
             LatSettings s;
@@ -239,12 +249,17 @@ static void measure(RdState *st, int codec, int si, int worker, const LatImage *
             s.threads = st->lat_threads;
             s.strip_metadata = 1;
             s.model_path = st->opt.model_path;
+            s.effort = si < nq ? st->run.lat_effort : st->run.ref_effort;
             e = lat_open(ctx, &s);
         }
+        struct timespec c0, c1;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
         t0 = bench_now();
         if (e == LAT_OK)
             e = lat_encode(*ctx, img, &file, &size);
         t1 = bench_now();
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
+        m->enc_cpu_s = (double)(c1.tv_sec - c0.tv_sec) + (c1.tv_nsec - c0.tv_nsec) * 1e-9;
         int unclaimed = 0;
         if (e == LAT_OK && atomic_compare_exchange_strong(&st->model_id_claimed, &unclaimed, 1)) {
             LatInfo info;
@@ -307,7 +322,7 @@ static void rd_job(void *vctx, int job, int worker)
     RdImage *im = &st->run.images[job];
     int units = 0, ext_units = 0;
     for (int codec = 0; codec < RD_CODECS; codec++) {
-        units += st->run.nsettings[codec];
+        units += codec == RD_LAT ? rd_lat_measures(&st->run) : st->run.nsettings[codec];
         ext_units += codec >= RD_EXT ? st->run.nsettings[codec] : 0;
     }
     LatImage img;
@@ -343,7 +358,8 @@ static void rd_job(void *vctx, int job, int worker)
         ext_ready = 0;
     }
     for (int codec = 0; codec < RD_CODECS; codec++) {
-        for (int si = 0; si < st->run.nsettings[codec]; si++) {
+        const int n = codec == RD_LAT ? rd_lat_measures(&st->run) : st->run.nsettings[codec];
+        for (int si = 0; si < n; si++) {
             if ((codec == RD_LAT && atomic_load(&st->lat_disabled)) ||
                 (codec >= RD_EXT && !ext_ready)) {
                 bench_progress_add(st->progress, 1);
@@ -351,7 +367,8 @@ static void rd_job(void *vctx, int job, int worker)
             }
             LatImage dec;
             measure(st, codec, si, worker, &img, im, &dec);
-            if (im->m[codec][si].ok && im->crop && im->crop->original)
+            if (im->m[codec][si].ok && im->crop && im->crop->original
+                && si < st->run.nsettings[codec])
                 im->crop->decoded[codec][si] = copy_crop(im->crop, dec.pixels, dec.width);
             lat_image_free(&dec);
             bench_progress_add(st->progress, 1);
@@ -362,12 +379,12 @@ static void rd_job(void *vctx, int job, int worker)
 
 static double msssim_to_db(double m) { return m < 1 ? -10 * log10(1 - m) : INFINITY; }
 
-static void compute_means(RdRun *run)
+/* The mean curve of one codec over its measures [first, first + n). */
+static void mean_curve(const RdRun *run, int codec, int first, int n, RdCurve *c)
 {
-    for (int codec = 0; codec < RD_CODECS; codec++) {
-        RdCurve *c = &run->mean[codec];
-        memset(c, 0, sizeof(*c));
-        for (int si = 0; si < run->nsettings[codec]; si++) {
+    memset(c, 0, sizeof(*c));
+    {
+        for (int si = first; si < first + n; si++) {
             double bpp = 0, psnr = 0, ms = 0, enc = 0, dec = 0;
             int count = 0;
             for (int i = 0; i < run->nimages; i++) {
@@ -385,7 +402,7 @@ static void compute_means(RdRun *run)
             if (count == 0)
                 continue;
             int k = c->n++;
-            c->setting[k] = run->settings[codec][si];
+            c->setting[k] = run->settings[codec][si - first];
             c->count[k] = count;
             c->bpp[k] = bpp / count;
             c->psnr[k] = psnr / count;
@@ -397,6 +414,55 @@ static void compute_means(RdRun *run)
     }
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    const double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Median encode time (wall, or CPU) of lat's measures [first, first + n)
+ * over all images. */
+static double median_enc(const RdRun *run, int first, int n, int cpu)
+{
+    double *t = malloc(sizeof(double) * (size_t)(run->nimages * n + 1));
+    int count = 0;
+    for (int i = 0; i < run->nimages && t; i++)
+        for (int si = first; si < first + n; si++)
+            if (!run->images[i].failed && run->images[i].m[RD_LAT][si].ok)
+                t[count++] = cpu ? run->images[i].m[RD_LAT][si].enc_cpu_s
+                                 : run->images[i].m[RD_LAT][si].enc_s;
+    double med = NAN;
+    if (count) {
+        qsort(t, (size_t)count, sizeof *t, cmp_double);
+        med = count % 2 ? t[count / 2] : 0.5 * (t[count / 2 - 1] + t[count / 2]);
+    }
+    free(t);
+    return med;
+}
+
+static void compute_means(RdRun *run)
+{
+    for (int codec = 0; codec < RD_CODECS; codec++)
+        mean_curve(run, codec, 0, run->nsettings[codec], &run->mean[codec]);
+    const int nq = run->nsettings[RD_LAT];
+    if (run->ref_effort >= 0)
+        mean_curve(run, RD_LAT, nq, nq, &run->ref);
+    run->enc_median_s = median_enc(run, 0, nq, 0);
+    run->enc_cpu_median_s = median_enc(run, 0, nq, 1);
+    run->ref_enc_median_s = run->ref_effort >= 0 ? median_enc(run, nq, nq, 0) : NAN;
+    run->ref_enc_cpu_median_s = run->ref_effort >= 0 ? median_enc(run, nq, nq, 1) : NAN;
+}
+
+/* BD figures of curve l against the reference curve r. */
+static void bd_against(const RdCurve *r, const RdCurve *l, RdBd *bd)
+{
+    bd->rate_psnr = bd_rate(r->bpp, r->psnr, r->n, l->bpp, l->psnr, l->n, BD_FIT_PCHIP);
+    bd->rate_psnr_cubic = bd_rate(r->bpp, r->psnr, r->n, l->bpp, l->psnr, l->n, BD_FIT_CUBIC);
+    bd->psnr = bd_quality(r->bpp, r->psnr, r->n, l->bpp, l->psnr, l->n, BD_FIT_PCHIP);
+    bd->rate_msssim = bd_rate(r->bpp, r->msssim_db, r->n, l->bpp, l->msssim_db, l->n,
+                              BD_FIT_PCHIP);
+}
+
 static void compute_summary(RdRun *run)
 {
     const RdCurve *l = &run->mean[RD_LAT];
@@ -405,15 +471,10 @@ static void compute_summary(RdRun *run)
             run->psnr_at[codec][t] = rd_quality_at_rate(run->mean[codec].bpp,
                                                         run->mean[codec].psnr,
                                                         run->mean[codec].n, rd_target_bpp[t]);
-    for (int codec = RD_JPEG; codec < RD_CODECS; codec++) {
-        const RdCurve *r = &run->mean[codec];
-        RdBd *bd = &run->bd[codec];
-        bd->rate_psnr = bd_rate(r->bpp, r->psnr, r->n, l->bpp, l->psnr, l->n, BD_FIT_PCHIP);
-        bd->rate_psnr_cubic = bd_rate(r->bpp, r->psnr, r->n, l->bpp, l->psnr, l->n, BD_FIT_CUBIC);
-        bd->psnr = bd_quality(r->bpp, r->psnr, r->n, l->bpp, l->psnr, l->n, BD_FIT_PCHIP);
-        bd->rate_msssim = bd_rate(r->bpp, r->msssim_db, r->n, l->bpp, l->msssim_db, l->n,
-                                  BD_FIT_PCHIP);
-    }
+    for (int codec = RD_JPEG; codec < RD_CODECS; codec++)
+        bd_against(&run->mean[codec], l, &run->bd[codec]);
+    if (run->ref_effort >= 0)
+        bd_against(&run->ref, l, &run->ref_bd);
     /* Plots show up to 2 bpp, or further when lat goes there: the
      * interesting range; the CSVs keep every point. */
     double xmax = 2.0, data_max = 0;
@@ -456,6 +517,14 @@ static void csv_per_image(const RdRun *run, TextBuf *b)
                                run->settings[codec][si], m->bytes, m->bpp,
                                m->psnr, m->msssim, m->enc_s, m->dec_s);
             }
+        }
+        /* lat at the reference effort: codec "lat-e<R>". */
+        for (int si = run->nsettings[RD_LAT]; si < rd_lat_measures(run); si++) {
+            const RdMeasure *m = &im->m[RD_LAT][si];
+            if (m->ok)
+                textbuf_printf(b, "%s,lat-e%d,q%d,%zu,%.6f,%.4f,%.6f,%.6f,%.6f\n", im->name,
+                               run->ref_effort, run->settings[RD_LAT][si - run->nsettings[RD_LAT]],
+                               m->bytes, m->bpp, m->psnr, m->msssim, m->enc_s, m->dec_s);
         }
     }
 }
@@ -533,6 +602,19 @@ static void json_summary(const RdRun *run, const char *outdir, TextBuf *b)
     textbuf_append_json(b, run->lat_model_id);
     /* The top-level BD fields are against JPEG, as before other codecs. */
     json_bd(b, "", &run->bd[RD_JPEG]);
+    textbuf_printf(b, ",\"lat_effort\":%d,\"lat_enc_median_s\":", run->lat_effort);
+    textbuf_append_json_number(b, run->enc_median_s, "%.4f");
+    textbuf_append(b, ",\"lat_enc_cpu_median_s\":");
+    textbuf_append_json_number(b, run->workers == 1 ? run->enc_cpu_median_s : NAN, "%.4f");
+    if (run->ref_effort >= 0) {
+        textbuf_printf(b, ",\"effort_ref\":{\"effort\":%d,\"enc_median_s\":", run->ref_effort);
+        textbuf_append_json_number(b, run->ref_enc_median_s, "%.4f");
+        textbuf_append(b, ",\"enc_cpu_median_s\":");
+        textbuf_append_json_number(b, run->workers == 1 ? run->ref_enc_cpu_median_s : NAN,
+                                   "%.4f");
+        json_bd(b, "lat_", &run->ref_bd);
+        textbuf_append(b, "}");
+    }
     textbuf_append(b, ",\"codecs\":{");
     for (int codec = 0; codec < RD_CODECS; codec++) {
         const RdCurve *c = &run->mean[codec];
@@ -575,9 +657,9 @@ static void print_summary(const RdRun *run, const char *outdir, const char *png_
     int measured = 0;
     for (int i = 0; i < run->nimages; i++)
         measured += !run->images[i].failed;
-    printf("lat bench rd: %d image%s, JPEG %s optimized, %d threads, %.1f s\n", measured,
-           measured == 1 ? "" : "s", run->jpeg_444 ? "4:4:4" : "4:2:0", run->threads,
-           run->elapsed_s);
+    printf("lat bench rd: %d image%s, JPEG %s optimized, %d threads, %.1f s, lat effort %d\n",
+           measured, measured == 1 ? "" : "s", run->jpeg_444 ? "4:4:4" : "4:2:0", run->threads,
+           run->elapsed_s, run->lat_effort);
     if (run->lat_model_id[0])
         printf("lat model: %s%s%s\n", run->lat_model_id, run->model_path ? ", " : "",
                run->model_path ? run->model_path : "");
@@ -622,6 +704,23 @@ static void print_summary(const RdRun *run, const char *outdir, const char *png_
             printf(" (MS-SSIM dB)\n");
         }
     }
+    if (run->lat_available && run->ref_effort >= 0) {
+        printf("lat effort %d vs effort %d: BD-rate ", run->lat_effort, run->ref_effort);
+        print_dash_or(stdout, run->ref_bd.rate_psnr, "%+.2f%%", 1);
+        printf(" (PSNR), BD-PSNR ");
+        print_dash_or(stdout, run->ref_bd.psnr, "%+.3f dB", 1);
+        printf(", BD-rate ");
+        print_dash_or(stdout, run->ref_bd.rate_msssim, "%+.2f%%", 1);
+        printf(" (MS-SSIM dB); median encode %.2f s vs %.2f s", run->enc_median_s,
+               run->ref_enc_median_s);
+        if (run->workers == 1)   /* else the CPU times overlap */
+            printf(", CPU %.2f s vs %.2f s", run->enc_cpu_median_s, run->ref_enc_cpu_median_s);
+        printf("\n");
+        for (int k = 0; k < run->ref.n; k++)
+            printf("  effort %d q%-3d %8.4f bpp %9.3f dB %9.1f ms\n", run->ref_effort,
+                   run->ref.setting[k], run->ref.bpp[k], run->ref.psnr[k],
+                   run->ref.enc_s[k] * 1e3);
+    }
     for (int codec = RD_EXT; codec < RD_CODECS; codec++)
         if (run->skip_note[codec][0])
             printf("note: %s\n", run->skip_note[codec]);
@@ -652,7 +751,7 @@ static void free_run(RdState *st)
     }
     free(run->images);
     if (st->contexts)
-        for (int i = 0; i < st->workers * run->nsettings[RD_LAT]; i++)
+        for (int i = 0; i < st->workers * rd_lat_measures(run); i++)
             lat_close(&st->contexts[i]);
     free(st->contexts);
     remove_ext_dirs(st);
@@ -783,6 +882,7 @@ int bench_rd(int argc, char **argv)
     RdRun *run = &st.run;
     st.opt.outdir = "lat-bench-rd";
     st.opt.crops = 3;
+    run->ref_effort = -1;
     run->nsettings[RD_LAT] = parse_setting_list("0:100:10", run->settings[RD_LAT], MAX_SETTINGS,
                                                 100);
     run->nsettings[RD_JPEG] = parse_setting_list("5:95:5", run->settings[RD_JPEG], MAX_SETTINGS,
@@ -846,6 +946,18 @@ int bench_rd(int argc, char **argv)
             run->jpeg_444 = 1;
         } else if (strcmp(a, "--no-lat") == 0) {
             no_lat = 1;
+        } else if ((strcmp(a, "--effort") == 0 || strcmp(a, "--effort-ref") == 0) && has_value) {
+            long v;
+            if (cli_parse_long(argv[++i], 0, LAT_MAX_EFFORT, &v) < 0) {
+                fprintf(stderr, "lat bench rd: %s must be 0..%d, not '%s'\n", a, LAT_MAX_EFFORT,
+                        argv[i]);
+                free(args);
+                return 2;
+            }
+            if (strcmp(a, "--effort") == 0)
+                run->lat_effort = (int)v;
+            else
+                run->ref_effort = (int)v;
         } else if (strcmp(a, "--model") == 0 && has_value) {
             st.opt.model_path = argv[++i];
         } else if ((strcmp(a, "--threads") == 0 || strcmp(a, "--crops") == 0) && has_value) {
@@ -917,8 +1029,9 @@ int bench_rd(int argc, char **argv)
     int threads = st.opt.threads > 0 ? st.opt.threads : bench_cpu_count();
     st.workers = threads < npaths ? threads : npaths;
     st.lat_threads = threads / st.workers > 0 ? threads / st.workers : 1;
+    run->workers = st.workers;
     run->threads = threads;
-    st.contexts = calloc((size_t)st.workers * (size_t)(run->nsettings[RD_LAT] + 1),
+    st.contexts = calloc((size_t)st.workers * (size_t)(rd_lat_measures(run) + 1),
                          sizeof(LatContext *));
     int oom = !run->images || !st.contexts;
     if (!oom && ext_settings && make_ext_dirs(&st, err, sizeof err) < 0) {
@@ -933,7 +1046,8 @@ int bench_rd(int argc, char **argv)
         paths[i] = NULL;
         im->name = bench_basename(im->path);
         for (int codec = 0; codec < RD_CODECS; codec++) {
-            im->m[codec] = calloc((size_t)run->nsettings[codec] + 1, sizeof(RdMeasure));
+            const int n = codec == RD_LAT ? rd_lat_measures(run) : run->nsettings[codec];
+            im->m[codec] = calloc((size_t)n + 1, sizeof(RdMeasure));
             oom |= !im->m[codec];
         }
     }
@@ -959,7 +1073,7 @@ int bench_rd(int argc, char **argv)
     double start = bench_now();
     int64_t units = 0;
     for (int codec = 0; codec < RD_CODECS; codec++)
-        units += (int64_t)npaths * run->nsettings[codec];
+        units += (int64_t)npaths * (codec == RD_LAT ? rd_lat_measures(run) : run->nsettings[codec]);
     st.progress = bench_progress_start("rd", units, !st.opt.quiet);
     bench_parallel(npaths, st.workers, rd_job, &st);
     bench_progress_finish(st.progress);

@@ -21,6 +21,8 @@ typedef struct RdMeasure {
     double psnr;         /* dB, RGB, 8-bit */
     double msssim;       /* mean over R, G, B; see msssim.h */
     double enc_s, dec_s; /* wall-clock seconds of the encode / decode call */
+    double enc_cpu_s;    /* lat: process CPU seconds during the encode (all threads; the
+                            encode's own with one worker, --threads 1) */
 } RdMeasure;
 
 /* Crops of one image for the visual report: the original and the decoded
@@ -78,7 +80,19 @@ typedef struct RdRun {
     char lat_model_id[33];         /* LatInfo.model_id of the lat files, "" if none */
     char **inputs;                 /* the DIR... arguments */
     int ninputs;
+    /* lat's encoder effort (--effort) and, with --effort-ref (else -1), the
+     * same qualities at a reference effort: lat's measures at settings
+     * index nsettings[RD_LAT] + k are quality settings[RD_LAT][k] at it. */
+    int lat_effort, ref_effort;
+    RdCurve ref;                   /* lat's mean curve at the reference effort */
+    RdBd ref_bd;                   /* lat against its reference effort */
+    double enc_median_s, ref_enc_median_s;   /* median encode time over images x qualities */
+    double enc_cpu_median_s, ref_enc_cpu_median_s;   /* the same in CPU time */
+    int workers;                   /* images encoded at once */
 } RdRun;
+
+/* lat's measures per image: its settings, twice with a reference effort. */
+int rd_lat_measures(const RdRun *run);
 
 /* "lat", "jpeg", "webp", "avif", "jxl", "j2k": rd.csv's codec column. */
 const char *rd_codec_name(int codec);

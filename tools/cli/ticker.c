@@ -14,7 +14,7 @@ struct Ticker {
     pthread_mutex_t lock;
     pthread_cond_t wake;
     int stop, tty, shown;
-    double start;
+    double start, done;   /* done < 0: no fraction known */
     char cmd[32], what[256], stage[128];
 };
 
@@ -41,10 +41,13 @@ static void *run(void *arg)
         if (pthread_cond_timedwait(&t->wake, &t->lock, &ts) == 0)
             continue;   /* woken: stop, or a spurious wake-up */
         double s = cli_now() - t->start;
+        char pct[16] = "";
+        if (t->done >= 0)
+            snprintf(pct, sizeof pct, " %.0f%%,", 100 * t->done);
         if (t->tty)
-            fprintf(stderr, "\r\033[Klat %s: %s: %s, %.0f s", t->cmd, t->what, t->stage, s);
+            fprintf(stderr, "\r\033[Klat %s: %s: %s,%s %.0f s", t->cmd, t->what, t->stage, pct, s);
         else
-            fprintf(stderr, "lat %s: %s: %s, %.0f s\n", t->cmd, t->what, t->stage, s);
+            fprintf(stderr, "lat %s: %s: %s,%s %.0f s\n", t->cmd, t->what, t->stage, pct, s);
         fflush(stderr);
         t->shown = 1;
         deadline_in(&ts, t->tty ? TTY_MS : LINE_MS);
@@ -63,6 +66,7 @@ Ticker *ticker_start(const char *cmd, const char *what, int verbose)
         return NULL;   /* no ticker is no failure */
     t->tty = tty;
     t->start = cli_now();
+    t->done = -1;
     snprintf(t->cmd, sizeof t->cmd, "%s", cmd);
     snprintf(t->what, sizeof t->what, "%s", what);
     snprintf(t->stage, sizeof t->stage, "working");
@@ -83,6 +87,16 @@ void ticker_stage(Ticker *t, const char *stage)
         return;
     pthread_mutex_lock(&t->lock);
     snprintf(t->stage, sizeof t->stage, "%s", stage);
+    t->done = -1;
+    pthread_mutex_unlock(&t->lock);
+}
+
+void ticker_fraction(Ticker *t, double done)
+{
+    if (!t)
+        return;
+    pthread_mutex_lock(&t->lock);
+    t->done = done;
     pthread_mutex_unlock(&t->lock);
 }
 
