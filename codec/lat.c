@@ -15,6 +15,8 @@
 #include "lossy/lossy.h"
 #include "model_search.h"
 #include "rate_search.h"
+#include "nn/blas_kernel.h"
+#include "nn/nn.h"
 
 struct LatContext {
     LatSettings settings;      /* its pointers cleared: what they point to is in models */
@@ -149,6 +151,34 @@ int lat_find_model(LatContext *c, const char *id, uint64_t hash, const char **wh
     return err;
 }
 
+/* ---- threads ----------------------------------------------------------- */
+
+/* The threads of c's calls: LatSettings.threads, 0 = all cores. */
+static int context_threads(const LatContext *c)
+{
+    return c->settings.threads > 0 ? c->settings.threads : nn_cpu_count();
+}
+
+/* ---- OpenBLAS kernel ----------------------------------------------------- */
+
+int lat_blas_kernel(LatBlasKernel *k)
+{
+    if (!k)
+        return LAT_ERR_INVALID_ARGUMENT;
+    memset(k, 0, sizeof *k);
+    const char *best = nn_blas_kernel_best();
+    const char *env = getenv("OPENBLAS_CORETYPE");
+    snprintf(k->in_use, sizeof k->in_use, "%s", nn_blas_kernel_in_use());
+    snprintf(k->best, sizeof k->best, "%s", best ? best : "");
+    k->coretype_set = env && *env;
+    k->below_best = best && nn_blas_kernel_below(k->in_use, best);
+    snprintf(k->text, sizeof k->text, "%s (best for this CPU: %s%s%.32s%s)", k->in_use,
+             best ? best : "none known", k->coretype_set ? "; OPENBLAS_CORETYPE=" : "",
+             k->coretype_set ? env : "",
+             !k->below_best ? "" : k->coretype_set ? ", kept though slower" : ", slower");
+    return LAT_OK;
+}
+
 /* ---- encode ------------------------------------------------------------ */
 
 static size_t image_bytes(uint32_t w, uint32_t h, uint32_t channels, uint32_t bit_depth)
@@ -223,7 +253,8 @@ static int encode_lossy(LatContext *c, const LatImage *img, const LossyEncodeOpt
     if (err >= 0 && alpha) {
         uint8_t *packed;
         size_t packed_size;
-        err = lossless_encode_packed(alpha, img->width, img->height, 1, 8, &packed, &packed_size);
+        err = lossless_encode_packed(alpha, img->width, img->height, 1, 8, context_threads(c),
+                                     &packed, &packed_size);
         if (err >= 0 && streams_push(l, STREAM_ALPHA, packed, packed_size, LOSSLESS_ZSTD_LEVEL) < 0)
             err = LAT_ERR_LIMIT_EXCEEDED;
     }
@@ -292,11 +323,14 @@ static int encode_packed(LatContext *c, const LatImage *img, const LossyEncodeOp
     h.bit_depth = img->bit_depth;
     h.quality = -1;
     h.mode = LAT_MODE_LOSSLESS;
+    const int local = nn_set_local_threads(context_threads(c));
     if (c->settings.lossless) {
-        err = lossless_encode(img->pixels, img->width, img->height, img->channels, img->bit_depth, l);
+        err = lossless_encode(img->pixels, img->width, img->height, img->channels, img->bit_depth,
+                              context_threads(c), l);
     } else {
         err = encode_lossy(c, img, lo, &h, l);
     }
+    nn_set_local_threads(local);
     if (err >= 0 && !c->settings.strip_metadata) {
         err = push_metadata(l, STREAM_ICC, img->icc, img->icc_size);
         if (err >= 0)
@@ -501,7 +535,8 @@ static int decode_lossy(LatContext *c, const LatHeader *h, const StreamList *l, 
         for (uint32_t i = 0; i < l->count; i++)
             if (l->s[i].type == STREAM_ALPHA)
                 a = a ? NULL : &l->s[i];   /* exactly one */
-        err = a ? lossless_decode_packed(a->data, a->size, h->width, h->height, 1, 8, alpha)
+        err = a ? lossless_decode_packed(a->data, a->size, h->width, h->height, 1, 8,
+                                         context_threads(c), alpha)
                 : LAT_ERR_STREAM_CORRUPT;
     }
     /* Interleave in place, last pixel first: pixel i moves from i*cc to
@@ -583,11 +618,14 @@ int lat_decode(LatContext *c, const uint8_t *data, size_t size, LatImage *img)
     if (!img->pixels)
         err = LAT_ERR_OUT_OF_MEMORY;
     if (err >= 0) {
+        const int local = nn_set_local_threads(context_threads(c));
         if (h.mode == LAT_MODE_LOSSLESS) {
-            err = lossless_decode(l, h.width, h.height, h.channels, h.bit_depth, img->pixels);
+            err = lossless_decode(l, h.width, h.height, h.channels, h.bit_depth,
+                                  context_threads(c), img->pixels);
         } else {
             err = decode_lossy(c, &h, l, img);
         }
+        nn_set_local_threads(local);
     }
     if (err >= 0)
         err = take_metadata(l, img);

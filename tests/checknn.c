@@ -4,12 +4,14 @@
  * bound reparameterisation, elementwise ops and determinism.
  * Usage: checknn [--bench]   (--bench times the fast ops on a mid-size input) */
 #include "check.h"
+#include "nn/blas_kernel.h"
 #include "nn/nn.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 static Rng g_rng;
@@ -463,8 +465,15 @@ static void check_misc(void)
 
     nn_set_threads(1);
     CHECK_MSG(nn_get_threads() == 1, "threads");
+    CHECK_MSG(nn_set_local_threads(3) == 0 && nn_get_threads() == 3, "local threads");
+    CHECK_MSG(nn_set_local_threads(0) == 3 && nn_get_threads() == 1, "local threads restored");
     nn_set_threads(0);
-    CHECK_MSG(nn_get_threads() >= 1, "threads (all cores)");
+    CHECK_MSG(nn_get_threads() == nn_cpu_count(), "threads (all cores)");
+    CHECK_MSG(nn_blas_kernel_runs_here("Prescott") && nn_blas_kernel_runs_here("prescott")
+              && !nn_blas_kernel_runs_here("NoSuchCore"), "kernels this CPU runs");
+    CHECK_MSG(nn_blas_kernel_below("Prescott", "SkylakeX") && nn_blas_kernel_below("haswell", "SKYLAKEX")
+              && !nn_blas_kernel_below("SkylakeX", "Haswell") && !nn_blas_kernel_below("Zen", "Haswell")
+              && !nn_blas_kernel_below("NewCore", "SkylakeX"), "kernel order");
 }
 
 static double now_s(void)
@@ -522,8 +531,30 @@ static void bench(void)
     nn_scratch_free(&s);
 }
 
+/* Under OPENBLAS_CORETYPE=X (the checknn-X tests): skipped (77) where this
+ * CPU cannot run X or this OpenBLAS does not have it. */
+static int kernel_unavailable(void)
+{
+    const char *want = getenv("OPENBLAS_CORETYPE");
+    if (!want || !*want)
+        return 0;
+    if (!nn_blas_kernel_runs_here(want)) {
+        printf("checknn: this CPU cannot run OpenBLAS's %s kernel: skipped\n", want);
+        return 1;
+    }
+    if (strcasecmp(want, nn_blas_kernel_in_use()) != 0) {
+        printf("checknn: this OpenBLAS has no %s kernel (it runs %s): skipped\n", want,
+               nn_blas_kernel_in_use());
+        return 1;
+    }
+    printf("checknn: OpenBLAS kernel %s\n", nn_blas_kernel_in_use());
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (kernel_unavailable())
+        return 77;
     rng_seed(&g_rng, 12345);
     if (argc > 1 && strcmp(argv[1], "--bench") == 0) {
         bench();

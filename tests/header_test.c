@@ -7,5 +7,7 @@ int main(void)
     LatSettings s;
     lat_default_settings(&s);
     LatInfo info;
-    return lat_inspect(NULL, 0, &info) < 0 && lat_version()[0] != 0 ? 0 : 1;
+    LatBlasKernel k;
+    return lat_inspect(NULL, 0, &info) < 0 && lat_version()[0] != 0 && lat_blas_kernel(&k) == 0
+        ? 0 : 1;
 }

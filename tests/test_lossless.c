@@ -67,7 +67,7 @@ static int round_trip(const void *px, uint32_t w, uint32_t h, uint32_t c, uint32
         return err;
     size_t bytes = (size_t)w * h * c * (bd / 8);
     void *out = malloc(bytes);
-    err = lossless_decode(&r, w, h, c, bd, out);
+    err = lossless_decode(&r, w, h, c, bd, t->threads, out);
     streams_free(&r);
     if (err >= 0 && memcmp(out, px, bytes) != 0)
         err = LAT_ERR_INTERNAL;
@@ -98,7 +98,8 @@ static void test_round_trips(void)
 }
 
 /* v2: any stripe count up to the height round-trips (stripes run on their
- * own threads); more stripes than rows is refused. */
+ * own threads, at most t.threads at once, the same bytes for any count);
+ * more stripes than rows is refused. */
 static void test_stripes(void)
 {
     LosslessTuning t;
@@ -106,7 +107,9 @@ static void test_stripes(void)
     for (uint32_t c = 1; c <= 4; c += 3) {
         void *px = make_image(PAT_SMOOTH_NOISY, 37, 9, c, 8);
         for (t.stripes = 1; t.stripes <= 9; t.stripes++)
-            CHECK_ERR(round_trip(px, 37, 9, c, 8, &t), LAT_OK);
+            for (t.threads = 0; t.threads <= 3; t.threads++)
+                CHECK_ERR(round_trip(px, 37, 9, c, 8, &t), LAT_OK);
+        t.threads = 0;
         t.stripes = 10;
         CHECK_ERR(round_trip(px, 37, 9, c, 8, &t), LAT_ERR_INVALID_ARGUMENT);
         free(px);
@@ -114,16 +117,26 @@ static void test_stripes(void)
     /* The size cost of stripes is small on a smooth image. */
     void *px = make_image(PAT_SMOOTH_NOISY, 200, 160, 3, 8);
     size_t bytes[2];
+    StreamList one_thread = {0};
     for (int k = 0; k < 2; k++) {
         StreamList l = {0};
         t.stripes = k ? 4 : 1;
+        t.threads = 0;
         CHECK_ERR(lossless_encode_tuned(px, 200, 160, 3, 8, &t, &l), LAT_OK);
         bytes[k] = 0;
         for (uint32_t s = 0; s < l.count; s++)
             bytes[k] += l.s[s].size;
         CHECK(l.count == 1 + (uint32_t)t.stripes);
+        t.threads = 1;
+        CHECK_ERR(lossless_encode_tuned(px, 200, 160, 3, 8, &t, &one_thread), LAT_OK);
+        CHECK(one_thread.count == l.count);
+        for (uint32_t s = 0; s < l.count && s < one_thread.count; s++)
+            CHECK(one_thread.s[s].size == l.s[s].size
+                  && memcmp(one_thread.s[s].data, l.s[s].data, l.s[s].size) == 0);
+        streams_free(&one_thread);
         streams_free(&l);
     }
+    t.threads = 0;
     CHECK(bytes[1] > bytes[0] && bytes[1] < bytes[0] + bytes[0] / 20);
     free(px);
 }
@@ -140,26 +153,26 @@ static void test_v2_params(void)
     StreamList l = {0};
     CHECK_ERR(lossless_encode_tuned(px, 30, 20, 3, 8, &t, &l), LAT_OK);
     CHECK(l.count == 3 && l.s[0].size == 5 && l.s[0].data[0] == 2 && l.s[0].data[4] == 2);
-    CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, out), LAT_OK);
+    CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, 0, out), LAT_OK);
     CHECK(!memcmp(out, px, 30 * 20 * 3));
     static const int fields[] = {0, 1, 2, 3, 4};
     for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
         uint8_t *b = &l.s[0].data[fields[f]];
         const uint8_t keep = *b;
         *b = (uint8_t)(f == 0 ? 3 : keep + 1);   /* version 3 is unknown */
-        CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, out), LAT_ERR_STREAM_CORRUPT);
+        CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, 0, out), LAT_ERR_STREAM_CORRUPT);
         *b = keep;
     }
     l.s[0].size = 4;
-    CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, out), LAT_ERR_STREAM_CORRUPT);
+    CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, 0, out), LAT_ERR_STREAM_CORRUPT);
     l.s[0].size = 5;
     l.count = 2;   /* one stripe stream missing */
-    CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, out), LAT_ERR_STREAM_CORRUPT);
+    CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, 0, out), LAT_ERR_STREAM_CORRUPT);
     l.count = 3;
     uint8_t *extra = malloc(1);
     extra[0] = 0;
     CHECK(streams_push(&l, STREAM_LOSSLESS_EXTRA, extra, 1, 1) == 0);
-    CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, out), LAT_ERR_STREAM_CORRUPT);
+    CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, 0, out), LAT_ERR_STREAM_CORRUPT);
     streams_free(&l);
     free(out);
     free(px);
@@ -201,7 +214,7 @@ static void test_tunings(void)
         for (int pred = 0; pred < PREDICTOR_COUNT; pred++)
             for (int tr = 0; tr <= 1; tr++)
                 for (int g = 1; g <= LOSSLESS_MAX_GROUPS; g += 5) {
-                    LosslessTuning t = {g, tr, pred, 3, 1, 0, 1125};
+                    LosslessTuning t = {g, tr, pred, 3, 1, 0, 1125, 0};
                     CHECK_ERR(round_trip(px, 40, 30, c, 8, &t), LAT_OK);
                 }
         free(px);
@@ -213,12 +226,12 @@ static void test_packed(void)
     void *px = make_image(PAT_SMOOTH_NOISY, 21, 19, 1, 8);
     uint8_t *buf;
     size_t n;
-    CHECK_ERR(lossless_encode_packed(px, 21, 19, 1, 8, &buf, &n), LAT_OK);
+    CHECK_ERR(lossless_encode_packed(px, 21, 19, 1, 8, 1, &buf, &n), LAT_OK);
     uint8_t out[21 * 19];
-    CHECK_ERR(lossless_decode_packed(buf, n, 21, 19, 1, 8, out), LAT_OK);
+    CHECK_ERR(lossless_decode_packed(buf, n, 21, 19, 1, 8, 0, out), LAT_OK);
     CHECK(!memcmp(out, px, sizeof out));
     for (size_t k = 0; k < n; k++)   /* any truncation is refused */
-        CHECK(lossless_decode_packed(buf, k, 21, 19, 1, 8, out) < 0);
+        CHECK(lossless_decode_packed(buf, k, 21, 19, 1, 8, 0, out) < 0);
     free(buf);
     free(px);
 }
@@ -231,14 +244,14 @@ static void test_corrupt_streams(void)
     for (uint32_t bd = 8; bd <= 16; bd += 8) {
         void *px = make_image(PAT_SMOOTH_NOISY, w, h, 4, bd);
         StreamList l = {0};
-        CHECK_ERR(lossless_encode(px, w, h, 4, bd, &l), LAT_OK);
+        CHECK_ERR(lossless_encode(px, w, h, 4, bd, 1, &l), LAT_OK);
         void *out = malloc((size_t)w * (h + 1) * 4 * 2);   /* room for the h + 1 call */
         int refused = 0, trials = 0;
         for (uint32_t s = 0; s < l.count; s++) {
             for (size_t k = 0; k < l.s[s].size; k += 1 + l.s[s].size / 40) {
                 for (int b = 0; b < 8; b += 3) {
                     l.s[s].data[k] ^= (uint8_t)(1u << b);
-                    refused += lossless_decode(&l, w, h, 4, bd, out) < 0;
+                    refused += lossless_decode(&l, w, h, 4, bd, 0, out) < 0;
                     trials++;
                     l.s[s].data[k] ^= (uint8_t)(1u << b);
                 }
@@ -246,16 +259,16 @@ static void test_corrupt_streams(void)
             /* A stream one byte short never decodes. */
             if (l.s[s].size) {
                 l.s[s].size--;
-                CHECK(lossless_decode(&l, w, h, 4, bd, out) < 0);
+                CHECK(lossless_decode(&l, w, h, 4, bd, 0, out) < 0);
                 l.s[s].size++;
             }
         }
         CHECK(refused > 0 && trials > 0);
-        CHECK_ERR(lossless_decode(&l, w, h, 4, bd, out), LAT_OK);
+        CHECK_ERR(lossless_decode(&l, w, h, 4, bd, 0, out), LAT_OK);
         CHECK(!memcmp(out, px, (size_t)w * h * 4 * (bd / 8)));
         /* Wrong geometry for the streams. */
-        CHECK(lossless_decode(&l, w, h, 3, bd, out) < 0);
-        CHECK(lossless_decode(&l, w, h + 1, 4, bd, out) < 0);
+        CHECK(lossless_decode(&l, w, h, 3, bd, 0, out) < 0);
+        CHECK(lossless_decode(&l, w, h + 1, 4, bd, 0, out) < 0);
         streams_free(&l);
         free(out);
         free(px);

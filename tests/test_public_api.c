@@ -1,7 +1,8 @@
 /* The public API as a user sees it: this file includes only lat.h (and the
  * C library) and links liblat.so, not the internal archives. Lossless and
- * lossy round trips, lat_inspect, error codes, and two threads each with
- * its own context getting the same bytes as one thread.
+ * lossy round trips, lat_inspect, error codes, two threads each with its
+ * own context (2 threads, all cores) getting the same bytes as one
+ * context on 1 thread, and the OpenBLAS kernel report.
  * Usage: test_public_api TESTVECTORS_DIR MODELS_DIR */
 #include <pthread.h>
 #include <stdio.h>
@@ -117,6 +118,7 @@ typedef struct Work {
     uint8_t *out;
     size_t size;
     int err;
+    int threads;   /* LatSettings.threads */
 } Work;
 
 static int append(Work *w, const void *p, size_t n)
@@ -138,7 +140,7 @@ static void *work(void *arg)
         lat_default_settings(&s);
         s.lossless = lossless;
         s.model_path = g_tiny;
-        s.threads = 1;
+        s.threads = w->threads;
         LatContext *c;
         if ((w->err = lat_open(&c, &s)) < 0)
             break;
@@ -163,9 +165,23 @@ static void *work(void *arg)
     return NULL;
 }
 
+/* The OpenBLAS kernel report: filled in, consistent, NULL refused. */
+static void check_blas_kernel(void)
+{
+    LatBlasKernel k;
+    memset(&k, 0xff, sizeof k);
+    CHECK_ERR(lat_blas_kernel(&k), LAT_OK);
+    CHECK(k.in_use[0] && memchr(k.in_use, 0, sizeof k.in_use) && memchr(k.best, 0, sizeof k.best));
+    CHECK(strncmp(k.text, k.in_use, strlen(k.in_use)) == 0 && strstr(k.text, "best for this CPU"));
+    CHECK((k.coretype_set == 0 || k.coretype_set == 1) && (k.below_best == 0 || k.below_best == 1));
+    CHECK(!k.below_best || k.best[0]);
+    CHECK_ERR(lat_blas_kernel(NULL), LAT_ERR_INVALID_ARGUMENT);
+}
+
 static void check_threads(void)
 {
-    Work one = {0}, a = {0}, b = {0};
+    /* Contexts with different thread counts, at the same time. */
+    Work one = {.threads = 1}, a = {.threads = 2}, b = {.threads = 0};
     work(&one);
     CHECK_ERR(one.err, LAT_OK);
     pthread_t ta, tb;
@@ -199,5 +215,6 @@ int main(int argc, char **argv)
     check_lossless();
     check_lossy(photo);
     check_threads();
+    check_blas_kernel();
     return check_report();
 }

@@ -24,7 +24,18 @@
  * model and its working memory); separate contexts may be used from
  * separate threads at the same time. Functions without a context
  * (lat_inspect, lat_strerror, lat_version, lat_default_settings, lat_free,
- * lat_image_free) may be called from any thread at any time.
+ * lat_image_free, lat_blas_kernel) may be called from any thread at any
+ * time.
+ *
+ * LatSettings.threads is the number of threads each encode or decode call
+ * of that context runs on (the calling thread and threads it starts and
+ * joins before returning); contexts with different counts may be used at
+ * the same time. These calls never use BLAS: the transforms run on lat's
+ * own deterministic kernels, so they leave OpenBLAS's thread count alone.
+ * That count is process-wide (OpenBLAS has one thread pool): only the
+ * lat tools that use BLAS (lat train, lat bench nn, lat classify) set it,
+ * once per process, from --threads; a program that uses OpenBLAS itself
+ * sets its own (openblas_set_num_threads), and the last one set holds.
  *
  * ABI: LatSettings and LatInfo end in reserved bytes, so that fields can be
  * added without changing their size.
@@ -123,7 +134,8 @@ LAT_API void lat_free(void *p);
 typedef struct LatSettings {
     int quality;              /* lossy quality 0..100, default 75 */
     int lossless;             /* 1: bit-exact mode; default 0 */
-    int threads;              /* worker threads (BLAS included), 0 = all cores; default 0 */
+    int threads;              /* threads of each encode/decode call, 0 = all cores;
+                                 default 0 (see "Threads" below) */
     int strip_metadata;       /* 1: do not store ICC, EXIF, XMP, colour info; default 0 */
     const char *model_path;   /* a model file to encode with (and to decode its files);
                                  NULL: $LAT_MODEL, else the default model. Copied. */
@@ -264,6 +276,38 @@ LAT_API int lat_inspect(const uint8_t *data, size_t size, LatInfo *info);
  * LatInfo.streams) of the first stream whose bytes do not match; or the
  * header errors of lat_inspect. bad_stream may be NULL. */
 LAT_API int lat_verify_streams(const uint8_t *data, size_t size, uint32_t *bad_stream);
+
+/* ---- Speed: the OpenBLAS kernel ----
+ * OpenBLAS chooses its kernel once, when the process loads it: from
+ * $OPENBLAS_CORETYPE if set, else by CPUID. Releases older than the CPU
+ * (Debian 12's 0.3.21 on Intel CPUs since Sapphire Rapids, for instance)
+ * fall back to the generic "Prescott" kernel, 3x slower than the AVX-512
+ * one on a training step. lat's encode and decode do not depend on it (see
+ * "Threads"); training and other BLAS work do.
+ *
+ * lat_blas_kernel fills *k: in_use, the kernel OpenBLAS runs
+ * (openblas_get_corename(), e.g. "Prescott", "Haswell", "SkylakeX",
+ * "Cooperlake"); best, the best kernel for this CPU ("Cooperlake" with
+ * AVX-512 and BF16, "SkylakeX" with AVX-512 F/BW/DQ/VL, "Haswell" with
+ * AVX2 and FMA, "" when none is known); coretype_set, 1 when
+ * $OPENBLAS_CORETYPE is set (non-empty); below_best, 1 when in_use is a
+ * kernel known to be slower than best; text, all of that as one line for
+ * a report ("Prescott (best for this CPU: Cooperlake; ...)"). What to do when below_best is 1
+ * and coretype_set 0: set OPENBLAS_CORETYPE=<best> in the environment the
+ * program starts with (a wrapper script, a service file), or do what the
+ * lat binary does: setenv("OPENBLAS_CORETYPE", best) and re-execute the
+ * program before doing any work. Setting it later in the process has no
+ * effect. An explicit OPENBLAS_CORETYPE should be honoured, even a slower
+ * one. Returns LAT_OK, or LAT_ERR_INVALID_ARGUMENT when k is NULL. */
+typedef struct LatBlasKernel {
+    char in_use[32];
+    char best[32];
+    int coretype_set;
+    int below_best;
+    char text[160];
+    uint8_t reserved[32];     /* zeroed: room for new fields */
+} LatBlasKernel;
+LAT_API int lat_blas_kernel(LatBlasKernel *k);
 
 /* ---- Models ----
  * A lossy file names its model by id and content hash (lat_inspect reports

@@ -22,6 +22,7 @@ void lossless_default_tuning(LosslessTuning *t)
     t->version = LOSSLESS_V2_VERSION;
     t->stripes = 0;
     t->fallback_permille = 1125;
+    t->threads = 0;
 }
 
 static inline uint32_t group_of(const Layout *L, uint32_t p, uint32_t act)
@@ -152,7 +153,8 @@ int lossless_encode_tuned(const void *pixels, uint32_t width, uint32_t height,
         || (bit_depth != 8 && bit_depth != 16) || t->groups < 1
         || t->groups > LOSSLESS_MAX_GROUPS || t->predictor < 0 || t->predictor >= PREDICTOR_COUNT
         || (t->version != 1 && t->version != LOSSLESS_V2_VERSION) || t->stripes < 0
-        || t->fallback_permille < 0 || t->fallback_permille > 1125)
+        || t->fallback_permille < 0 || t->fallback_permille > 1125
+        || t->threads < 0)
         return LAT_ERR_INVALID_ARGUMENT;
     Layout L;
     layout_init(&L, width, height, channels, bit_depth);
@@ -162,7 +164,7 @@ int lossless_encode_tuned(const void *pixels, uint32_t width, uint32_t height,
     if (t->version == LOSSLESS_V2_VERSION) {
         uint32_t stripes = t->stripes ? (uint32_t)t->stripes : lossless_v2_default_stripes(width, height);
         const uint32_t first = out->count;
-        int err = lossless_v2_encode(pixels, &L, stripes, out);
+        int err = lossless_v2_encode(pixels, &L, stripes, t->threads, out);
         if (err < 0 || !v2_too_large(out, first, n_bytes(width, height, channels, bit_depth),
                                              t->fallback_permille))
             return err;
@@ -266,10 +268,11 @@ done:
 }
 
 int lossless_encode(const void *pixels, uint32_t width, uint32_t height, uint32_t channels,
-                    uint32_t bit_depth, StreamList *out)
+                    uint32_t bit_depth, int threads, StreamList *out)
 {
     LosslessTuning t;
     lossless_default_tuning(&t);
+    t.threads = threads;
     return lossless_encode_tuned(pixels, width, height, channels, bit_depth, &t, out);
 }
 
@@ -308,10 +311,10 @@ typedef struct Cursor {
 } Cursor;
 
 int lossless_decode(const StreamList *in, uint32_t width, uint32_t height, uint32_t channels,
-                    uint32_t bit_depth, void *pixels)
+                    uint32_t bit_depth, int threads, void *pixels)
 {
     if (!in || !pixels || width == 0 || height == 0 || channels < 1 || channels > 4
-        || (bit_depth != 8 && bit_depth != 16))
+        || (bit_depth != 8 && bit_depth != 16) || threads < 0)
         return LAT_ERR_INVALID_ARGUMENT;
     Layout L;
     layout_init(&L, width, height, channels, bit_depth);
@@ -338,7 +341,7 @@ int lossless_decode(const StreamList *in, uint32_t width, uint32_t height, uint3
     }
     if (params && params->size > 0 && params->data[0] == LOSSLESS_V2_VERSION)
         return extra_s ? LAT_ERR_STREAM_CORRUPT
-                       : lossless_v2_decode(&L, params, resid, nresid, pixels);
+                       : lossless_v2_decode(&L, params, resid, nresid, threads, pixels);
     if (!params || !extra_s)
         return LAT_ERR_STREAM_CORRUPT;
     int err = params_read(&L, params->data, params->size);
@@ -431,7 +434,8 @@ int lossless_decode(const StreamList *in, uint32_t width, uint32_t height, uint3
 /* ---- packed form (one buffer) ----------------------------------------- */
 
 int lossless_encode_packed(const void *pixels, uint32_t width, uint32_t height,
-                           uint32_t channels, uint32_t bit_depth, uint8_t **out, size_t *out_size)
+                           uint32_t channels, uint32_t bit_depth, int threads, uint8_t **out,
+                           size_t *out_size)
 {
     if (!out || !out_size)
         return LAT_ERR_INVALID_ARGUMENT;
@@ -440,7 +444,7 @@ int lossless_encode_packed(const void *pixels, uint32_t width, uint32_t height,
     StreamList *l = calloc(1, sizeof *l);
     if (!l)
         return LAT_ERR_OUT_OF_MEMORY;
-    int err = lossless_encode(pixels, width, height, channels, bit_depth, l);
+    int err = lossless_encode(pixels, width, height, channels, bit_depth, threads, l);
     size_t total = 4;
     for (uint32_t i = 0; i < l->count; i++)
         total += 8 + l->s[i].size;
@@ -466,7 +470,7 @@ int lossless_encode_packed(const void *pixels, uint32_t width, uint32_t height,
 }
 
 int lossless_decode_packed(const uint8_t *data, size_t size, uint32_t width, uint32_t height,
-                           uint32_t channels, uint32_t bit_depth, void *pixels)
+                           uint32_t channels, uint32_t bit_depth, int threads, void *pixels)
 {
     if (!data && size)
         return LAT_ERR_INVALID_ARGUMENT;
@@ -501,7 +505,7 @@ int lossless_decode_packed(const uint8_t *data, size_t size, uint32_t width, uin
     if (err >= 0 && pos != size)
         err = LAT_ERR_STREAM_CORRUPT;
     if (err >= 0)
-        err = lossless_decode(l, width, height, channels, bit_depth, pixels);
+        err = lossless_decode(l, width, height, channels, bit_depth, threads, pixels);
     free(l);   /* not streams_free: the data is borrowed */
     return err;
 }

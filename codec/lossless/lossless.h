@@ -20,22 +20,27 @@
  * negative LatError; on error the streams appended so far are left in out
  * (the caller frees the whole list). */
 int lossless_encode(const void *pixels, uint32_t width, uint32_t height, uint32_t channels,
-                    uint32_t bit_depth, StreamList *out);
+                    uint32_t bit_depth, int threads, StreamList *out);
+
+/* threads (here and below): at most this many threads code at once (v2's
+ * stripes; the caller's included), 0 = one per stripe. The bytes and
+ * pixels do not depend on it. */
 
 /* Decodes the lossless streams of `in` (other stream types are ignored) into
  * pixels, a caller-allocated buffer of width*height*channels samples. Every
  * field and every stream length is validated: corrupt input gives a negative
  * LatError, never a read outside the streams. */
 int lossless_decode(const StreamList *in, uint32_t width, uint32_t height, uint32_t channels,
-                    uint32_t bit_depth, void *pixels);
+                    uint32_t bit_depth, int threads, void *pixels);
 
 /* The same coder packed into one buffer (for STREAM_ALPHA of lossy files):
  * u32 stream count, then per stream u32 type, u32 size, bytes. *out is
  * malloc'd, owned by the caller. */
 int lossless_encode_packed(const void *pixels, uint32_t width, uint32_t height,
-                           uint32_t channels, uint32_t bit_depth, uint8_t **out, size_t *out_size);
+                           uint32_t channels, uint32_t bit_depth, int threads, uint8_t **out,
+                           size_t *out_size);
 int lossless_decode_packed(const uint8_t *data, size_t size, uint32_t width, uint32_t height,
-                           uint32_t channels, uint32_t bit_depth, void *pixels);
+                           uint32_t channels, uint32_t bit_depth, int threads, void *pixels);
 
 #define LOSSLESS_MAX_GROUPS 16
 #define LOSSLESS_MAX_STREAMS 58   /* params + residual groups + extra, of STREAMS_MAX */
@@ -51,6 +56,7 @@ typedef struct LosslessTuning {
     int stripes;         /* v2: independently coded stripes, 0 = by image size */
     int fallback_permille;   /* v2: write v1 when v2's streams exceed this many 1/1000
                                 of the raw sample bytes, plus 1024 bytes (1125) */
+    int threads;         /* v2: stripes coded at once, 0 = all of them */
 } LosslessTuning;
 
 void lossless_default_tuning(LosslessTuning *t);

@@ -148,31 +148,45 @@ static int code_stripe(StripeJob *j)
     return err;
 }
 
-static void *stripe_thread(void *arg)
+/* Thread k of n codes stripes k, k + n, ... in order. */
+typedef struct StripeWorker {
+    StripeJob *jobs;
+    uint32_t first, step, count;
+} StripeWorker;
+
+static void *stripe_worker(void *arg)
 {
-    StripeJob *j = arg;
-    j->err = code_stripe(j);
+    const StripeWorker *w = arg;
+    for (uint32_t s = w->first; s < w->count; s += w->step)
+        w->jobs[s].err = code_stripe(&w->jobs[s]);
     return NULL;
 }
 
-/* Runs the jobs, one thread each (the first on the caller's); a thread
- * that cannot start runs on the caller's afterwards. */
-static int run_stripes(StripeJob *jobs, uint32_t n)
+/* Runs the jobs on min(n, threads) threads (threads 0: n), the first on
+ * the caller's; a thread that cannot start runs on the caller's
+ * afterwards. */
+static int run_stripes(StripeJob *jobs, uint32_t n, int threads)
 {
+    const uint32_t nt = threads > 0 && (uint32_t)threads < n ? (uint32_t)threads : n;
+    if (nt == 0)
+        return LAT_OK;
     pthread_t th[LOSSLESS_V2_MAX_STRIPES];
     int started[LOSSLESS_V2_MAX_STRIPES] = {0};
-    for (uint32_t s = 1; s < n; s++)
-        started[s] = pthread_create(&th[s], NULL, stripe_thread, &jobs[s]) == 0;
-    jobs[0].err = code_stripe(&jobs[0]);
-    int err = jobs[0].err;
-    for (uint32_t s = 1; s < n; s++) {
-        if (started[s])
-            pthread_join(th[s], NULL);
+    StripeWorker w[LOSSLESS_V2_MAX_STRIPES];
+    for (uint32_t t = 0; t < nt; t++)
+        w[t] = (StripeWorker){jobs, t, nt, n};
+    for (uint32_t t = 1; t < nt; t++)
+        started[t] = pthread_create(&th[t], NULL, stripe_worker, &w[t]) == 0;
+    stripe_worker(&w[0]);
+    for (uint32_t t = 1; t < nt; t++) {
+        if (started[t])
+            pthread_join(th[t], NULL);
         else
-            jobs[s].err = code_stripe(&jobs[s]);
-        if (err >= 0 && jobs[s].err < 0)
-            err = jobs[s].err;
+            stripe_worker(&w[t]);
     }
+    int err = LAT_OK;
+    for (uint32_t s = 0; s < n && err >= 0; s++)
+        err = jobs[s].err;
     return err;
 }
 
@@ -187,7 +201,8 @@ static void stripe_jobs(const Layout *L, const StretchTable *stretch, uint32_t n
     }
 }
 
-int lossless_v2_encode(const void *pixels, const Layout *L, uint32_t stripes, StreamList *out)
+int lossless_v2_encode(const void *pixels, const Layout *L, uint32_t stripes, int threads,
+                       StreamList *out)
 {
     if (stripes < 1 || stripes > LOSSLESS_V2_MAX_STRIPES || stripes > L->height)
         return LAT_ERR_INVALID_ARGUMENT;
@@ -203,7 +218,7 @@ int lossless_v2_encode(const void *pixels, const Layout *L, uint32_t stripes, St
     stripe_jobs(L, stretch, stripes, jobs);
     for (uint32_t s = 0; s < stripes; s++)
         jobs[s].in = pixels;
-    int err = run_stripes(jobs, stripes);
+    int err = run_stripes(jobs, stripes, threads);
     params[0] = LOSSLESS_V2_VERSION;
     params[1] = (uint8_t)L->transform;
     params[2] = PREDICTOR_BLEND;
@@ -227,7 +242,7 @@ int lossless_v2_encode(const void *pixels, const Layout *L, uint32_t stripes, St
 }
 
 int lossless_v2_decode(Layout *L, const Stream *params, const Stream *const *resid,
-                       uint32_t nresid, void *pixels)
+                       uint32_t nresid, int threads, void *pixels)
 {
     const uint8_t *d = params->data;
     if (params->size != PARAMS_SIZE || d[0] != LOSSLESS_V2_VERSION || d[1] > 1
@@ -247,7 +262,7 @@ int lossless_v2_decode(Layout *L, const Stream *params, const Stream *const *res
         jobs[s].coded = resid[s]->data;
         jobs[s].coded_size = resid[s]->size;
     }
-    const int err = run_stripes(jobs, nresid);
+    const int err = run_stripes(jobs, nresid, threads);
     free(stretch);
     return err;
 }

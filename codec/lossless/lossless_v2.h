@@ -1,7 +1,8 @@
 /* Lossless mode v2 (docs/FORMAT.md 3.6, 3.7): the v1 planes and predictor,
  * with residuals coded by an online-learning context-mixing model and the
  * binary range coder instead of tokens and zstd. The image is cut into
- * horizontal stripes coded independently (one thread each). */
+ * horizontal stripes coded independently (one thread each, at most
+ * `threads` at once: 0 = no limit). */
 #ifndef LAT_LOSSLESS_V2_H
 #define LAT_LOSSLESS_V2_H
 #include <stddef.h>
@@ -18,11 +19,12 @@ uint32_t lossless_v2_default_stripes(uint32_t width, uint32_t height);
 /* Encodes with the layout's transform; appends the params stream and one
  * residual stream per stripe (stripes 1..LOSSLESS_V2_MAX_STRIPES, at most
  * the height). */
-int lossless_v2_encode(const void *pixels, const Layout *L, uint32_t stripes, StreamList *out);
+int lossless_v2_encode(const void *pixels, const Layout *L, uint32_t stripes, int threads,
+                       StreamList *out);
 
 /* Decodes from the params stream (version 2) and the residual streams in
  * order; L holds the image shape only. */
 int lossless_v2_decode(Layout *L, const Stream *params, const Stream *const *resid,
-                       uint32_t nresid, void *pixels);
+                       uint32_t nresid, int threads, void *pixels);
 
 #endif

@@ -47,9 +47,18 @@
  * results or shapes, which are returned as NN_ERR_*. */
 #define NN_ASSERT(cond) assert(cond)
 
-/* ---- threads: the one place that sets OpenBLAS's and our thread count ---- */
+/* ---- threads: the one place that sets OpenBLAS's and our thread count ----
+ * nn_set_threads sets the process's count: OpenBLAS's (process-wide by
+ * OpenBLAS's design) and that of the threads the deterministic kernels
+ * start (det_conv.h). nn_set_local_threads overrides the latter for calls
+ * made from the calling thread only (n <= 0: no override) and returns the
+ * previous override, so a library call can set its context's count and
+ * restore it; it never changes OpenBLAS's. nn_get_threads: the count that
+ * applies on the calling thread. */
 void nn_set_threads(int n);   /* n <= 0: all cores */
+int nn_set_local_threads(int n);
 int nn_get_threads(void);
+int nn_cpu_count(void);       /* online cores, at least 1 */
 
 /* ---- profiling (off by default; for lat bench nn) ----
  * When enabled, every sgemm issued by the layers adds its time and FLOPs

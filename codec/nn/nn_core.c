@@ -4,6 +4,8 @@
 #include "nn_internal.h"
 
 #include <cblas.h>
+#include <limits.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,23 +14,39 @@
 
 /* ---- threads ---- */
 
-static int g_threads = 0;   /* 0: not set yet */
+static atomic_int g_threads;                  /* 0: not set yet */
+static _Thread_local int g_local_threads;     /* 0: none (g_threads holds) */
+
+int nn_cpu_count(void)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    return cores > 0 && cores < INT_MAX ? (int)cores : 1;
+}
 
 void nn_set_threads(int n)
 {
-    if (n <= 0) {
-        long cores = sysconf(_SC_NPROCESSORS_ONLN);
-        n = cores > 0 ? (int)cores : 1;
-    }
-    g_threads = n;
-    openblas_set_num_threads(n);
+    if (n <= 0)
+        n = nn_cpu_count();
+    /* OpenBLAS's count is process-wide: set it only when it changes, so
+     * contexts that agree never touch it while another one computes. */
+    atomic_store(&g_threads, n);
+    if (openblas_get_num_threads() != n)
+        openblas_set_num_threads(n);
+}
+
+int nn_set_local_threads(int n)
+{
+    const int old = g_local_threads;
+    g_local_threads = n > 0 ? n : 0;
+    return old;
 }
 
 int nn_get_threads(void)
 {
-    if (g_threads == 0)
-        return openblas_get_num_threads();
-    return g_threads;
+    if (g_local_threads > 0)
+        return g_local_threads;
+    const int n = atomic_load(&g_threads);
+    return n > 0 ? n : openblas_get_num_threads();
 }
 
 

@@ -14,6 +14,7 @@
  * bound_seconds of a transform = sum over its layers of GEMM FLOPs divided by
  * the plain sgemm rate of that layer's shape. */
 #include "bench.h"
+#include "lat.h"
 #include "nn/det_conv.h"
 #include "nn/nn.h"
 
@@ -482,6 +483,8 @@ int bench_nn(int argc, char **argv)
     nn_set_threads(threads);
     threads = nn_get_threads();
     const double fma_gflops = nn_det_fma_gflops(0.3);
+    LatBlasKernel kernel;
+    lat_blas_kernel(&kernel);
     nn_profile_enable(g_clock == CLOCK_MONOTONIC ? NN_PROFILE_WALL : NN_PROFILE_CPU);
     if (!json) {
         printf("lat bench nn: %s, %d thread(s), median of %d run(s), %s\n",
@@ -490,6 +493,7 @@ int bench_nn(int argc, char **argv)
         print_loadavg(stdout, 0);
         printf("FMA ceiling (%s kernels, %d thread(s)): %.1f GFLOP/s\n",
                nn_det_path_name(nn_det_path()), threads, fma_gflops);
+        printf("OpenBLAS kernel: %s\n", kernel.text);
     }
 
     static const int configs[2][2] = { { 128, 192 }, { 64, 96 } };
@@ -517,8 +521,10 @@ int bench_nn(int argc, char **argv)
 
     if (json) {
         printf("{\"threads\": %d, \"runs\": %d, \"clock\": \"%s\", \"det_path\": \"%s\", "
-               "\"fma_gflops\": %.2f, ", threads, runs, g_clock == CLOCK_MONOTONIC ? "wall" : "cpu",
-               nn_det_path_name(nn_det_path()), fma_gflops);
+               "\"fma_gflops\": %.2f, \"blas_kernel\": \"%s\", \"blas_best\": \"%s\", "
+               "\"coretype_set\": %s, ", threads, runs, g_clock == CLOCK_MONOTONIC ? "wall" : "cpu",
+               nn_det_path_name(nn_det_path()), fma_gflops, kernel.in_use, kernel.best,
+               kernel.coretype_set ? "true" : "false");
         print_loadavg(stdout, 1);
         printf(", \"layers\": [");
         int first = 1;

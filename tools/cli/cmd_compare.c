@@ -30,10 +30,12 @@ static const char usage[] =
     "                       N bytes (e.g. the size of a .lat file)\n"
     "      --png            also print the size of REF as PNG (zlib level 9)\n"
     "      --model FILE     lossy model for decoding .lat inputs\n"
+    "      --threads N      threads for decoding .lat inputs, 0 = all cores (default 0)\n"
     "  -h, --help           this help\n";
 
 /* An image file, or a .lat file decoded with the library. */
-static int load(const char *path, const char *model, LatImage *img, char *msg, size_t len)
+static int load(const char *path, const char *model, int threads, LatImage *img, char *msg,
+                size_t len)
 {
     uint8_t *data;
     size_t size;
@@ -46,6 +48,7 @@ static int load(const char *path, const char *model, LatImage *img, char *msg, s
             LatSettings s;
             lat_default_settings(&s);
             s.model_path = model;
+            s.threads = threads;
             LatContext *ctx = NULL;
             int err = lat_open(&ctx, &s);
             if (err >= 0)
@@ -212,11 +215,12 @@ int cmd_compare(int argc, char **argv)
         {"jpeg-bytes", required_argument, NULL, 'b'},
         {"png", no_argument, NULL, 'p'},
         {"model", required_argument, NULL, 'm'},
+        {"threads", required_argument, NULL, 't'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     int exact = 0, same_metadata = 0, png = 0, c;
-    long jpeg_q = 0;
+    long jpeg_q = 0, threads = 0;
     uint64_t jpeg_bytes = 0;
     const char *model = NULL;
     opterr = 0;
@@ -234,6 +238,10 @@ int cmd_compare(int argc, char **argv)
             break;
         case 'p': png = 1; break;
         case 'm': model = optarg; break;
+        case 't':
+            if (cli_parse_long(optarg, 0, 1024, &threads) < 0)
+                return cli_usage_error("compare", "threads must be 0..1024, not '%s'", optarg);
+            break;
         case 'h': fputs(usage, stdout); return CLI_EXIT_OK;
         default: return cli_option_error("compare", c, argv);
         }
@@ -250,11 +258,11 @@ int cmd_compare(int argc, char **argv)
 
     char msg[512];
     LatImage ref, test;
-    if (load(argv[optind], model, &ref, msg, sizeof(msg)) < 0)
+    if (load(argv[optind], model, (int)threads, &ref, msg, sizeof(msg)) < 0)
         return cli_fail("compare", "%s", msg);
     int r = CLI_EXIT_OK;
     if (nfiles == 2) {
-        if (load(argv[optind + 1], model, &test, msg, sizeof(msg)) < 0) {
+        if (load(argv[optind + 1], model, (int)threads, &test, msg, sizeof(msg)) < 0) {
             lat_image_free(&ref);
             return cli_fail("compare", "%s", msg);
         }

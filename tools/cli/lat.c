@@ -3,7 +3,9 @@
  * tools/meson.build). */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "lat.h"
@@ -32,7 +34,43 @@ static void print_help(FILE *f)
             lat_version());
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\n  --help, -h     this help\n  --version      print the version\n");
+    fprintf(f, "\n  --help, -h     this help\n  --version      print the version (with -v: and the\n"
+               "                 OpenBLAS kernel in use and the best for this CPU)\n"
+               "\nlat runs OpenBLAS's best kernel for the CPU: when OPENBLAS_CORETYPE is not set\n"
+               "and OpenBLAS chose a slower one, lat sets it and restarts itself.\n");
+}
+
+static int verbose_asked(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)
+            return 1;
+    return 0;
+}
+
+/* OpenBLAS picks its kernel when it loads, before main: when
+ * OPENBLAS_CORETYPE is not set and that kernel is slower than the best for
+ * this CPU, set it and run this program again (the variable now set stops
+ * a second round). An explicit OPENBLAS_CORETYPE is always honoured. */
+static void use_best_blas_kernel(int argc, char **argv)
+{
+    LatBlasKernel k;
+    if (lat_blas_kernel(&k) < 0 || k.coretype_set || !k.below_best)
+        return;
+    if (setenv("OPENBLAS_CORETYPE", k.best, 1) == 0)
+        execv("/proc/self/exe", argv);
+    if (verbose_asked(argc, argv))   /* the exec failed: go on with the slower kernel */
+        fprintf(stderr, "lat: cannot restart with OPENBLAS_CORETYPE=%s (%s); using OpenBLAS's "
+                        "kernel %s\n", k.best, strerror(errno), k.in_use);
+    unsetenv("OPENBLAS_CORETYPE");
+}
+
+static void print_version(int verbose)
+{
+    printf("lat %s\n", lat_version());
+    LatBlasKernel k;
+    if (verbose && lat_blas_kernel(&k) == 0)
+        printf("OpenBLAS kernel: %s\n", k.text);
 }
 
 /* Output lost on stdout (a full disk, `lat info x.lat > /dev/full`) is a
@@ -50,6 +88,7 @@ static int check_stdout(const char *name, int rc)
 
 int main(int argc, char **argv)
 {
+    use_best_blas_kernel(argc, argv);
     if (argc < 2) {
         print_help(stderr);
         return 2;
@@ -60,7 +99,7 @@ int main(int argc, char **argv)
         return check_stdout("help", 0);
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
-        printf("lat %s\n", lat_version());
+        print_version(verbose_asked(argc, argv));
         return check_stdout("version", 0);
     }
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
