@@ -27,8 +27,9 @@ void nn_set_threads(int n)
 {
     if (n <= 0)
         n = nn_cpu_count();
-    /* OpenBLAS's count is process-wide: set it only when it changes, so
-     * contexts that agree never touch it while another one computes. */
+    /* OpenBLAS's count is process-wide: set it only when it changes (its
+     * thread pool is resized then, which another thread's sgemm should not
+     * meet needlessly). */
     atomic_store(&g_threads, n);
     if (openblas_get_num_threads() != n)
         openblas_set_num_threads(n);
