@@ -295,10 +295,10 @@ LAT_API int lat_verify_streams(const uint8_t *data, size_t size, uint32_t *bad_s
  * a report ("Prescott (best for this CPU: Cooperlake; ...)"). What to do when below_best is 1
  * and coretype_set 0: set OPENBLAS_CORETYPE=<best> in the environment the
  * program starts with (a wrapper script, a service file), or do what the
- * lat binary does: setenv("OPENBLAS_CORETYPE", best) and re-execute the
- * program before doing any work. Setting it later in the process has no
- * effect. An explicit OPENBLAS_CORETYPE should be honoured, even a slower
- * one. Returns LAT_OK, or LAT_ERR_INVALID_ARGUMENT when k is NULL. */
+ * lat binary does for its BLAS commands: setenv("OPENBLAS_CORETYPE",
+ * best) and re-execute the program before doing any work. Setting it
+ * later in the process has no effect. An explicit OPENBLAS_CORETYPE should
+ * be honoured, even a slower one. Returns LAT_OK, or LAT_ERR_INVALID_ARGUMENT when k is NULL. */
 typedef struct LatBlasKernel {
     char in_use[32];
     char best[32];

@@ -36,14 +36,27 @@ static void print_help(FILE *f)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n  --help, -h     this help\n  --version      print the version (with -v: and the\n"
                "                 OpenBLAS kernel in use and the best for this CPU)\n"
-               "\nlat runs OpenBLAS's best kernel for the CPU: when OPENBLAS_CORETYPE is not set\n"
-               "and OpenBLAS chose a slower one, lat sets it and restarts itself.\n");
+               "\ntrain, bench and classify run OpenBLAS's best kernel for the CPU: when\n"
+               "OPENBLAS_CORETYPE is not set and OpenBLAS chose a slower one, lat sets it and\n"
+               "restarts itself.\n");
 }
 
 static int verbose_asked(int argc, char **argv)
 {
     for (int i = 1; i < argc; i++)
         if (strcmp(argv[i], "-v") == 0 || strcmp(argv[i], "--verbose") == 0)
+            return 1;
+    return 0;
+}
+
+/* The commands that run BLAS (train, bench nn, classify), and --version
+ * (which reports their kernel). Encode, decode, info and compare run on
+ * lat's own kernels: restarting them would only cost a second start. */
+static int uses_blas(const char *name)
+{
+    static const char *const names[] = {"train", "bench", "classify", "--version", "-V"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i]) == 0)
             return 1;
     return 0;
 }
@@ -55,7 +68,8 @@ static int verbose_asked(int argc, char **argv)
 static void use_best_blas_kernel(int argc, char **argv)
 {
     LatBlasKernel k;
-    if (lat_blas_kernel(&k) < 0 || k.coretype_set || !k.below_best)
+    if (argc < 2 || !uses_blas(argv[1]) || lat_blas_kernel(&k) < 0 || k.coretype_set
+        || !k.below_best)
         return;
     if (setenv("OPENBLAS_CORETYPE", k.best, 1) == 0)
         execv("/proc/self/exe", argv);
