@@ -76,6 +76,34 @@ static int edited_err(const uint8_t *f, size_t n, size_t at, uint64_t value, int
     return err;
 }
 
+/* CRC-32 (IEEE, reflected): the check value, and the sliced loop equal to
+ * a bit-at-a-time reference at every length and alignment. */
+static uint32_t crc32_bitwise(const uint8_t *p, size_t n)
+{
+    uint32_t c = 0xffffffffu;
+    for (size_t i = 0; i < n; i++) {
+        c ^= p[i];
+        for (int k = 0; k < 8; k++)
+            c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return ~c;
+}
+
+static void test_crc32(void)
+{
+    CHECK(crc32_update(0, "123456789", 9) == 0xCBF43926u);
+    uint8_t buf[80];
+    for (size_t i = 0; i < sizeof buf; i++)
+        buf[i] = (uint8_t)(i * 73 + 11);
+    for (size_t off = 0; off < 8; off++)
+        for (size_t n = 0; off + n <= sizeof buf; n++) {
+            CHECK(crc32_update(0, buf + off, n) == crc32_bitwise(buf + off, n));
+            /* in two pieces, as the container writer feeds it */
+            CHECK(crc32_update(crc32_update(0, buf + off, n / 3), buf + off + n / 3, n - n / 3) ==
+                  crc32_bitwise(buf + off, n));
+        }
+}
+
 static void test_round_trip(void)
 {
     uint8_t *f;
@@ -215,6 +243,7 @@ static void test_writer_validates(void)
 
 int main(void)
 {
+    test_crc32();
     test_round_trip();
     test_errors();
     test_ignorable_stream();

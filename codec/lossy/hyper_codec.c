@@ -9,6 +9,7 @@
 #include "lat.h"
 #include "lossy/det_math.h"
 #include "lossy/gauss_table.h"
+#include "nn/det_conv.h"
 #include "common/range_coder.h"
 
 /* No contraction of a*b+c into fma (clang contracts by default; GCC does
@@ -40,124 +41,33 @@ void hyper_log_gains(const LossyNet *net, int T, float *lg)
     }
 }
 
-/* ---- h_s in a fixed operation order (that of nn/det_conv.h): for each
- * output, acc = bias; for ci, ki, kj ascending: acc = fmaf(w, x, acc), taps
- * in the zero padding included as fmaf(w, 0, acc); then ReLU. The loops
- * run that sequence for a row of outputs at once (vectorized with FMA
- * where the CPU has it: the same bits, fmaf being exact). ---- */
+/* ---- h_a and h_s on the deterministic kernels (nn/det_conv.h): each
+ * output is acc = bias, then over ci, ki, kj ascending acc = fmaf(w, x, acc),
+ * taps in the zero padding included; then ReLU. The same bits on every
+ * kernel path and thread count. The layers are small next to g_a / g_s, so
+ * their weights are packed per call. ---- */
 
-/* acc[j] = fmaf(wv, row[j], acc[j]) for j < n. */
-#define AXPY_BODY \
-    for (int j = 0; j < n; j++) \
-        acc[j] = fmaf(wv, row[j], acc[j]);
-static void axpy_c(float *restrict acc, const float *restrict row, float wv, int n) { AXPY_BODY }
-#if defined(__x86_64__) && defined(__GNUC__)
-__attribute__((target("avx2,fma"))) static void axpy_fma(float *restrict acc,
-                                                         const float *restrict row, float wv,
-                                                         int n) { AXPY_BODY }
-#endif
-typedef void (*AxpyFn)(float *restrict, const float *restrict, float, int);
-
-static AxpyFn pick_axpy(void)
+/* y = layer(x), one of conv / deconv non-NULL. Returns 0 or a LatError. */
+static int det_layer(const Conv2d *conv, const Deconv2d *deconv, const Tensor *x, Tensor *y,
+                     int relu)
 {
-#if defined(__x86_64__) && defined(__GNUC__)
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-        return axpy_fma;
-#endif
-    return axpy_c;
-}
-
-/* Zero-padded copy of x [cin][h][w], p rows and columns of zeros around. */
-static float *pad_planes(const float *x, int cin, int h, int w, int p)
-{
-    const int ph = h + 2 * p, pw = w + 2 * p;
-    float *xp = calloc((size_t)cin * ph * pw, sizeof(float));
-    if (!xp)
-        return NULL;
-    for (int c = 0; c < cin; c++)
-        for (int r = 0; r < h; r++)
-            memcpy(xp + ((size_t)c * ph + r + p) * pw + p, x + ((size_t)c * h + r) * w,
-                   sizeof(float) * (size_t)w);
-    return xp;
-}
-
-static void relu_row(float *y, const float *acc, int n, int step, int relu)
-{
-    for (int j = 0; j < n; j++)
-        y[(size_t)j * step] = relu && !(acc[j] > 0) ? 0.0f : acc[j];
-}
-
-/* Stride-1 convolution (hs2). Returns 0 or -1 (out of memory). */
-static int det_conv(const Conv2d *l, const float *x, int h, int w, float *y, int relu)
-{
-    const int k = l->k, pad = l->pad, cin = l->cin, pw = w + 2 * pad, ph = h + 2 * pad;
-    float *xp = pad_planes(x, cin, h, w, pad), *acc = malloc(sizeof(float) * (size_t)w);
-    const AxpyFn axpy = pick_axpy();
-    if (!xp || !acc || l->stride != 1) {
-        free(xp);
-        free(acc);
-        return -1;
+    NnDetConv d;
+    int oh, ow, err;
+    if (conv) {
+        conv2d_out_size(conv, x->h, x->w, &oh, &ow);
+        err = nn_det_conv2d_pack(&d, conv);
+    } else {
+        deconv2d_out_size(deconv, x->h, x->w, &oh, &ow);
+        err = nn_det_deconv2d_pack(&d, deconv);
     }
-    for (int o = 0; o < l->cout; o++)
-        for (int oy = 0; oy < h; oy++) {
-            for (int j = 0; j < w; j++)
-                acc[j] = l->b.v[o];
-            for (int ci = 0; ci < cin; ci++)
-                for (int ki = 0; ki < k; ki++) {
-                    const float *row = xp + ((size_t)ci * ph + oy + ki) * pw;
-                    const float *wp = l->w.v + (((size_t)o * cin + ci) * k + ki) * k;
-                    for (int kj = 0; kj < k; kj++)
-                        axpy(acc, row + kj, wp[kj], w);
-                }
-            relu_row(y + ((size_t)o * h + oy) * w, acc, w, 1, relu);
-        }
-    free(xp);
-    free(acc);
-    return 0;
-}
-
-/* Transposed convolution (hs0, hs1): output (oy, ox) takes the taps ki
- * with oy + pad - ki a multiple of the stride, from input row
- * (oy + pad - ki) / stride; columns likewise, so each column parity is a
- * contiguous run over the input. Returns 0 or -1. */
-static int det_deconv(const Deconv2d *l, const float *x, int h, int w, float *y, int oh, int ow,
-                      int relu)
-{
-    const int k = l->k, st = l->stride, pad = l->pad, cin = l->cin, cout = l->cout;
-    const int P = k / st + 1, pw = w + 2 * P, ph = h + 2 * P;   /* covers every tap */
-    const int runs = (ow + st - 1) / st;
-    float *xp = pad_planes(x, cin, h, w, P), *acc = malloc(sizeof(float) * (size_t)st * runs);
-    const AxpyFn axpy = pick_axpy();
-    if (!xp || !acc) {
-        free(xp);
-        free(acc);
-        return -1;
-    }
-    for (int o = 0; o < cout; o++)
-        for (int oy = 0; oy < oh; oy++) {
-            for (int j = 0; j < st * runs; j++)
-                acc[j] = l->b.v[o];
-            for (int ci = 0; ci < cin; ci++)
-                for (int ki = 0; ki < k; ki++) {
-                    const int ry = oy + pad - ki;
-                    if (ry % st != 0)
-                        continue;
-                    const float *row = xp + ((size_t)ci * ph + ry / st + P) * pw + P;
-                    const float *wp = l->w.v + (((size_t)ci * cout + o) * k + ki) * k;
-                    for (int px = 0; px < st; px++) {
-                        const int n = (ow - px + st - 1) / st;
-                        for (int kj = 0; kj < k; kj++)
-                            if ((px + pad - kj) % st == 0)
-                                axpy(acc + px * runs, row + (px + pad - kj) / st, wp[kj], n);
-                    }
-                }
-            for (int px = 0; px < st; px++)
-                relu_row(y + ((size_t)o * oh + oy) * ow + px, acc + px * runs,
-                         (ow - px + st - 1) / st, st, relu);
-        }
-    free(xp);
-    free(acc);
-    return 0;
+    if (err < 0)
+        return err == NN_ERR_NOMEM ? LAT_ERR_OUT_OF_MEMORY : LAT_ERR_INTERNAL;
+    const NnDetPost post = {relu, NULL};
+    err = tensor_reshape(y, 1, d.cout, oh, ow) < 0 ? NN_ERR_NOMEM
+          : conv ? nn_det_conv2d_forward(&d, x, y, &post)
+                 : nn_det_deconv2d_forward(&d, x, y, &post);
+    nn_det_conv_free(&d);
+    return err == 0 ? 0 : err == NN_ERR_NOMEM ? LAT_ERR_OUT_OF_MEMORY : LAT_ERR_INTERNAL;
 }
 
 static void z_grid(int h, int w, int *zh, int *zw)
@@ -173,12 +83,9 @@ int hyper_predict(const LossyNet *net, const int32_t *zq, int h, int w, int T, u
     const int M = net->m, Z = hn->z, H = hn->hidden, zl = hyper_z_level_of(net->levels, T);
     int zh, zw;
     z_grid(h, w, &zh, &zw);
-    const int h1 = 2 * zh, w1 = 2 * zw, h2 = 4 * zh, w2 = 4 * zw;
-    float *zin = malloc(sizeof(float) * (size_t)Z * zh * zw);
-    float *a1 = malloc(sizeof(float) * (size_t)M * h1 * w1);
-    float *a2 = malloc(sizeof(float) * (size_t)H * h2 * w2);
-    float *crop = malloc(sizeof(float) * (size_t)H * h * w);
-    float *ms = malloc(sizeof(float) * (size_t)2 * M * h * w);
+    Tensor *zin = tensor_new(1, Z, zh, zw), *a1 = tensor_new(0, 0, 0, 0);
+    Tensor *a2 = tensor_new(0, 0, 0, 0), *crop = tensor_new(1, H, h, w);
+    Tensor *ms = tensor_new(0, 0, 0, 0);
     float *lg = malloc(sizeof(float) * (size_t)M);
     int err = LAT_ERR_OUT_OF_MEMORY;
     if (!zin || !a1 || !a2 || !crop || !ms || !lg)
@@ -186,16 +93,17 @@ int hyper_predict(const LossyNet *net, const int32_t *zq, int h, int w, int T, u
     for (int k = 0; k < Z; k++) {
         const float igz = det_expf(hn->zigain.v[(size_t)zl * Z + k]);
         for (int i = 0; i < zh * zw; i++)
-            zin[(size_t)k * zh * zw + i] = (float)zq[(size_t)k * zh * zw + i] * igz;
+            zin->data[(size_t)k * zh * zw + i] = (float)zq[(size_t)k * zh * zw + i] * igz;
     }
-    if (det_deconv(&hn->hs[0], zin, zh, zw, a1, h1, w1, 1) < 0
-        || det_deconv(&hn->hs[1], a1, h1, w1, a2, h2, w2, 1) < 0)
+    if ((err = det_layer(NULL, &hn->hs[0], zin, a1, 1)) < 0
+        || (err = det_layer(NULL, &hn->hs[1], a1, a2, 1)) < 0)
         goto done;
+    const int h2 = a2->h, w2 = a2->w;   /* 4 zh x 4 zw */
     for (int c = 0; c < H; c++)
         for (int r = 0; r < h; r++)
-            memcpy(crop + ((size_t)c * h + r) * w, a2 + ((size_t)c * h2 + r) * w2,
+            memcpy(crop->data + ((size_t)c * h + r) * w, a2->data + ((size_t)c * h2 + r) * w2,
                    sizeof(float) * (size_t)w);
-    if (det_conv(&hn->hs_out, crop, h, w, ms, 0) < 0)
+    if ((err = det_layer(&hn->hs_out, NULL, crop, ms, 0)) < 0)
         goto done;
     hyper_log_gains(net, T, lg);
     const size_t hw = (size_t)h * w;
@@ -203,17 +111,17 @@ int hyper_predict(const LossyNet *net, const int32_t *zq, int h, int w, int T, u
         const float g = det_expf(lg[c]);
         for (size_t i = 0; i < hw; i++) {
             if (scale)
-                scale[c * hw + i] = (uint8_t)gauss_scale_index(ms[(M + c) * hw + i] + lg[c]);
-            mean[c * hw + i] = ms[c * hw + i] * g;
+                scale[c * hw + i] = (uint8_t)gauss_scale_index(ms->data[(M + c) * hw + i] + lg[c]);
+            mean[c * hw + i] = ms->data[c * hw + i] * g;
         }
     }
     err = 0;
 done:
-    free(zin);
-    free(a1);
-    free(a2);
-    free(crop);
-    free(ms);
+    tensor_free(zin);
+    tensor_free(a1);
+    tensor_free(a2);
+    tensor_free(crop);
+    tensor_free(ms);
     free(lg);
     return err;
 }
@@ -250,12 +158,17 @@ int hyper_analyze(const LossyModel *m, const Tensor *y, int quality, int level,
     out->quality = quality;
     out->level = level;
     Tensor *z = tensor_new(0, 0, 0, 0), *tmp[2] = {tensor_new(0, 0, 0, 0), tensor_new(0, 0, 0, 0)};
-    NnScratch s = {0};
     float *lg = malloc(sizeof(float) * (size_t)M);
     int err = (!z || !tmp[0] || !tmp[1] || !lg) ? LAT_ERR_OUT_OF_MEMORY
                                                 : alloc_latents(out, M, Z, h, w);
-    if (!err && hyper_net_analysis(hn, y, z, tmp, &s) < 0)
-        err = LAT_ERR_OUT_OF_MEMORY;
+    /* h_a on the deterministic kernels too: the encoder's z (and so its
+     * file) is the same on every machine, as its y is (FORMAT.md 4.4). */
+    if (!err)
+        err = det_layer(&hn->ha[0], NULL, y, tmp[0], 1);
+    if (!err)
+        err = det_layer(&hn->ha[1], NULL, tmp[0], tmp[1], 1);
+    if (!err)
+        err = det_layer(&hn->ha[2], NULL, tmp[1], z, 0);
     if (!err && (z->h != out->zh || z->w != out->zw))
         err = LAT_ERR_INTERNAL;
     if (!err) {
@@ -280,7 +193,6 @@ int hyper_analyze(const LossyModel *m, const Tensor *y, int quality, int level,
     tensor_free(z);
     tensor_free(tmp[0]);
     tensor_free(tmp[1]);
-    nn_scratch_free(&s);
     free(lg);
     if (err)
         lossy_latents_free(out);
@@ -289,26 +201,42 @@ int hyper_analyze(const LossyModel *m, const Tensor *y, int quality, int level,
 
 /* ---- z's frequency tables, from the prior of level zl evaluated with
  * det_math (the order of lossy/prior.h's evaluation, in double). ---- */
-static double det_logit(const Prior *p, int k, double x)
+
+/* One channel's prior with its softplus'd matrices and tanh'd factors
+ * computed once (the same values for every bin edge). */
+typedef struct DetPrior {
+    double sp[PRIOR_NMAT], th[PRIOR_NFAC];
+    const float *bias;
+} DetPrior;
+
+static void det_prior_init(DetPrior *d, const Prior *p, int k)
+{
+    const float *mat = p->matrices.v + (size_t)k * PRIOR_NMAT;
+    const float *fac = p->factors.v + (size_t)k * PRIOR_NFAC;
+    for (int i = 0; i < PRIOR_NMAT; i++)
+        d->sp[i] = det_softplus(mat[i]);
+    for (int i = 0; i < PRIOR_NFAC; i++)
+        d->th[i] = det_tanh(fac[i]);
+    d->bias = p->biases.v + (size_t)k * PRIOR_NBIAS;
+}
+
+static double det_logit(const DetPrior *d, double x)
 {
     static const int rows[5] = {3, 3, 3, 3, 1}, cols[5] = {1, 3, 3, 3, 3};
     static const int mat_off[5] = {0, 3, 12, 21, 30}, bias_off[5] = {0, 3, 6, 9, 12};
-    const float *mat = p->matrices.v + (size_t)k * PRIOR_NMAT;
-    const float *bias = p->biases.v + (size_t)k * PRIOR_NBIAS;
-    const float *fac = p->factors.v + (size_t)k * PRIOR_NFAC;
     double f[3] = {x, 0, 0};
     for (int l = 0; l < 5; l++) {
         double zv[3];
         for (int r = 0; r < rows[l]; r++) {
-            double acc = bias[bias_off[l] + r];
+            double acc = d->bias[bias_off[l] + r];
             for (int j = 0; j < cols[l]; j++)
-                acc = fma(det_softplus(mat[mat_off[l] + r * cols[l] + j]), f[j], acc);
+                acc = fma(d->sp[mat_off[l] + r * cols[l] + j], f[j], acc);
             zv[r] = acc;
         }
         if (l == 4)
             return zv[0];
         for (int r = 0; r < 3; r++)
-            f[r] = fma(det_tanh(fac[l * 3 + r]), det_tanh(zv[r]), zv[r]);
+            f[r] = fma(d->th[l * 3 + r], det_tanh(zv[r]), zv[r]);
     }
     return 0;
 }
@@ -320,9 +248,10 @@ static void z_tables(const HyperNet *hn, int zl, uint32_t *cdf)
 {
     double p[Z_SYMBOLS], logit[2 * HYPER_Z_RADIUS + 2];
     for (int k = 0; k < hn->z; k++) {
-        const int ch = hyper_zprior_channel(hn, zl, k);
+        DetPrior d;
+        det_prior_init(&d, &hn->zprior, hyper_zprior_channel(hn, zl, k));
         for (int i = 0; i <= 2 * HYPER_Z_RADIUS + 1; i++)   /* bin edges v - 1/2 */
-            logit[i] = det_logit(&hn->zprior, ch, i - HYPER_Z_RADIUS - 0.5);
+            logit[i] = det_logit(&d, i - HYPER_Z_RADIUS - 0.5);
         for (int s = 0; s < Z_SYMBOLS - 1; s++) {
             const double lo = logit[s], hi = logit[s + 1];
             const double sg = lo + hi > 0 ? -1.0 : 1.0;   /* the sign trick */
