@@ -6,7 +6,7 @@
  * index.html, and a summary on stdout (--json: one JSON object).
  *
  * Parallelism: images are handed to --threads workers; each worker owns one
- * LatContext per lat quality (the quality is fixed at lat_open) with
+ * LatContext per lat model and quality (fixed at lat_open) with
  * LatSettings.threads = threads / workers, so lat and the bench together
  * never use more than --threads cores. Timings are wall clock per call. */
 #include "bench_rd.h"
@@ -37,23 +37,29 @@
 
 const double rd_target_bpp[RD_TARGET_COUNT] = {0.25, 0.5, 1.0};
 
-const char *rd_codec_name(int codec)
+/* The codec's name in --codecs: every lat model is "lat". */
+static const char *base_name(int codec)
 {
-    return codec == RD_LAT ? "lat" : codec == RD_JPEG ? "jpeg" : ext_codec_name(codec - RD_EXT);
+    return rd_is_lat(codec) ? "lat" : codec == RD_JPEG ? "jpeg" : ext_codec_name(codec - RD_EXT);
+}
+
+const char *rd_codec_name(const RdRun *run, int codec)
+{
+    return rd_is_lat(codec) && run->nmodels > 1 ? run->lat_name[codec - RD_LAT] : base_name(codec);
 }
 
 const char *rd_codec_label(const RdRun *run, int codec)
 {
-    if (codec == RD_LAT)
-        return "lat";
+    if (rd_is_lat(codec))
+        return run->nmodels > 1 ? run->lat_label[codec - RD_LAT] : "lat";
     if (codec == RD_JPEG)
         return run->jpeg_444 ? "JPEG 4:4:4" : "JPEG 4:2:0";
     return ext_codec_label(codec - RD_EXT);
 }
 
-int rd_lat_measures(const RdRun *run)
+int rd_measures(const RdRun *run, int codec)
 {
-    return run->nsettings[RD_LAT] * (run->ref_effort >= 0 ? 2 : 1);
+    return run->nsettings[codec] * (codec == RD_LAT && run->ref_effort >= 0 ? 2 : 1);
 }
 
 char rd_setting_prefix(int codec)
@@ -66,7 +72,6 @@ char rd_setting_prefix(int codec)
 
 typedef struct RdOptions {
     const char *outdir;
-    const char *model_path;
     int threads;
     int crops;
     int json;
@@ -78,9 +83,12 @@ typedef struct RdState {
     RdOptions opt;
     int workers;
     int lat_threads;          /* LatSettings.threads of each context */
-    LatContext **contexts;    /* [workers * nsettings[RD_LAT]], opened lazily by their worker */
+    /* [(worker * RD_MAX_MODELS + model) * rd_measures(RD_LAT) + setting],
+     * opened lazily by their worker */
+    LatContext **contexts;
     atomic_int lat_disabled;
-    atomic_int model_id_claimed;  /* the first worker to encode records run.lat_model_id */
+    /* per model: the first worker to encode records run.lat_model_id */
+    atomic_int model_id_claimed[RD_MAX_MODELS];
     atomic_int failures;      /* encode/decode errors other than a missing model */
     BenchProgress *progress;
     char (*ext_dirs)[4096];   /* [workers]: each worker's scratch folder for external codecs */
@@ -109,10 +117,13 @@ static void usage(FILE *f)
         "  --j2k-ratios LIST      opj_compress -I -r compression ratios\n"
         "                         (default 8,12,16,24,32,48,64,96,128,192)\n"
         "  --no-lat               JPEG only (e.g. for tools/check_jpeg_reference.sh)\n"
-        "  --model PATH           lat model file (default: the installed model)\n"
-        "  --effort E             lat's encoder effort 0..9 (default 0)\n"
+        "  --model PATH           lat model file (default: the installed model); repeat it\n"
+        "                         (at most 4) to compare models: one curve each, named by\n"
+        "                         model id, with BD-rates of each against the first\n"
+        "  --effort E             lat's encoder effort 0..9 (default 0), for every model\n"
         "  --effort-ref R         also run lat at effort R: BD-rate and median encode\n"
-        "                         time of effort E against R (the effort ladder)\n"
+        "                         time of effort E against R (the effort ladder; one\n"
+        "                         model only)\n"
         "  --threads N            cores to use (default: all)\n"
         "  --crops N              images with side-by-side crops in index.html (default 3)\n"
         "  --json                 print the summary as one JSON object\n"
@@ -239,8 +250,10 @@ static void measure(RdState *st, int codec, int si, int worker, const LatImage *
     char err[256] = "";
     double t0, t1, t2;
     memset(dec, 0, sizeof(*dec));
-    if (codec == RD_LAT) {
-        LatContext **ctx = &st->contexts[worker * rd_lat_measures(&st->run) + si];
+    if (rd_is_lat(codec)) {
+        const int model = codec - RD_LAT;
+        LatContext **ctx = &st->contexts[(worker * RD_MAX_MODELS + model) *
+                                         rd_measures(&st->run, RD_LAT) + si];
         int e = LAT_OK;
         if (!*ctx) {
             LatSettings s;
@@ -248,7 +261,7 @@ static void measure(RdState *st, int codec, int si, int worker, const LatImage *
             s.quality = q;
             s.threads = st->lat_threads;
             s.strip_metadata = 1;
-            s.model_path = st->opt.model_path;
+            s.model_path = st->run.model_path[model];
             s.effort = si < nq ? st->run.lat_effort : st->run.ref_effort;
             e = lat_open(ctx, &s);
         }
@@ -261,10 +274,11 @@ static void measure(RdState *st, int codec, int si, int worker, const LatImage *
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
         m->enc_cpu_s = (double)(c1.tv_sec - c0.tv_sec) + (c1.tv_nsec - c0.tv_nsec) * 1e-9;
         int unclaimed = 0;
-        if (e == LAT_OK && atomic_compare_exchange_strong(&st->model_id_claimed, &unclaimed, 1)) {
+        if (e == LAT_OK &&
+            atomic_compare_exchange_strong(&st->model_id_claimed[model], &unclaimed, 1)) {
             LatInfo info;
             if (lat_inspect(file, size, &info) == LAT_OK)
-                memcpy(st->run.lat_model_id, info.model_id, sizeof st->run.lat_model_id);
+                memcpy(st->run.lat_model_id[model], info.model_id, sizeof info.model_id);
         }
         if (e == LAT_OK)
             e = lat_decode(*ctx, file, size, dec);
@@ -303,7 +317,7 @@ static void measure(RdState *st, int codec, int si, int worker, const LatImage *
         lat_image_free(dec);
         atomic_fetch_add(&st->failures, 1);
         bench_progress_note(st->progress, "error: %s %s %c%d: %s\n", im->name,
-                            rd_codec_name(codec), rd_setting_prefix(codec), q, err);
+                            rd_codec_name(&st->run, codec), rd_setting_prefix(codec), q, err);
         return;
     }
     size_t npx = (size_t)img->width * img->height;
@@ -322,7 +336,7 @@ static void rd_job(void *vctx, int job, int worker)
     RdImage *im = &st->run.images[job];
     int units = 0, ext_units = 0;
     for (int codec = 0; codec < RD_CODECS; codec++) {
-        units += codec == RD_LAT ? rd_lat_measures(&st->run) : st->run.nsettings[codec];
+        units += rd_measures(&st->run, codec);
         ext_units += codec >= RD_EXT ? st->run.nsettings[codec] : 0;
     }
     LatImage img;
@@ -358,9 +372,9 @@ static void rd_job(void *vctx, int job, int worker)
         ext_ready = 0;
     }
     for (int codec = 0; codec < RD_CODECS; codec++) {
-        const int n = codec == RD_LAT ? rd_lat_measures(&st->run) : st->run.nsettings[codec];
+        const int n = rd_measures(&st->run, codec);
         for (int si = 0; si < n; si++) {
-            if ((codec == RD_LAT && atomic_load(&st->lat_disabled)) ||
+            if ((rd_is_lat(codec) && atomic_load(&st->lat_disabled)) ||
                 (codec >= RD_EXT && !ext_ready)) {
                 bench_progress_add(st->progress, 1);
                 continue;
@@ -465,21 +479,26 @@ static void bd_against(const RdCurve *r, const RdCurve *l, RdBd *bd)
 
 static void compute_summary(RdRun *run)
 {
-    const RdCurve *l = &run->mean[RD_LAT];
     for (int codec = 0; codec < RD_CODECS; codec++)
         for (int t = 0; t < RD_TARGET_COUNT; t++)
             run->psnr_at[codec][t] = rd_quality_at_rate(run->mean[codec].bpp,
                                                         run->mean[codec].psnr,
                                                         run->mean[codec].n, rd_target_bpp[t]);
-    for (int codec = RD_JPEG; codec < RD_CODECS; codec++)
-        bd_against(&run->mean[codec], l, &run->bd[codec]);
+    for (int model = 0; model < run->nmodels; model++) {
+        const RdCurve *l = &run->mean[RD_LAT + model];
+        for (int codec = RD_JPEG; codec < RD_CODECS; codec++)
+            bd_against(&run->mean[codec], l, &run->bd[model][codec]);
+        if (model > 0)
+            bd_against(&run->mean[RD_LAT], l, &run->bd[model][RD_LAT]);
+    }
     if (run->ref_effort >= 0)
-        bd_against(&run->ref, l, &run->ref_bd);
+        bd_against(&run->ref, &run->mean[RD_LAT], &run->ref_bd);
     /* Plots show up to 2 bpp, or further when lat goes there: the
      * interesting range; the CSVs keep every point. */
     double xmax = 2.0, data_max = 0;
-    for (int k = 0; k < l->n; k++)
-        xmax = fmax(xmax, l->bpp[k] * 1.05);
+    for (int model = 0; model < run->nmodels; model++)
+        for (int k = 0; k < run->mean[RD_LAT + model].n; k++)
+            xmax = fmax(xmax, run->mean[RD_LAT + model].bpp[k] * 1.05);
     for (int codec = 0; codec < RD_CODECS; codec++)
         for (int k = 0; k < run->mean[codec].n; k++)
             data_max = fmax(data_max, run->mean[codec].bpp[k]);
@@ -513,13 +532,13 @@ static void csv_per_image(const RdRun *run, TextBuf *b)
                 if (!m->ok)
                     continue;
                 textbuf_printf(b, "%s,%s,%c%d,%zu,%.6f,%.4f,%.6f,%.6f,%.6f\n", im->name,
-                               rd_codec_name(codec), rd_setting_prefix(codec),
+                               rd_codec_name(run, codec), rd_setting_prefix(codec),
                                run->settings[codec][si], m->bytes, m->bpp,
                                m->psnr, m->msssim, m->enc_s, m->dec_s);
             }
         }
         /* lat at the reference effort: codec "lat-e<R>". */
-        for (int si = run->nsettings[RD_LAT]; si < rd_lat_measures(run); si++) {
+        for (int si = run->nsettings[RD_LAT]; si < rd_measures(run, RD_LAT); si++) {
             const RdMeasure *m = &im->m[RD_LAT][si];
             if (m->ok)
                 textbuf_printf(b, "%s,lat-e%d,q%d,%zu,%.6f,%.4f,%.6f,%.6f,%.6f\n", im->name,
@@ -535,7 +554,8 @@ static void csv_means(const RdRun *run, TextBuf *b)
     for (int codec = 0; codec < RD_CODECS; codec++) {
         const RdCurve *c = &run->mean[codec];
         for (int k = 0; k < c->n; k++)
-            textbuf_printf(b, "%s,%c%d,%d,%.6f,%.4f,%.6f,%.4f,%.6f,%.6f\n", rd_codec_name(codec),
+            textbuf_printf(b, "%s,%c%d,%d,%.6f,%.4f,%.6f,%.4f,%.6f,%.6f\n",
+                           rd_codec_name(run, codec),
                            rd_setting_prefix(codec), c->setting[k], c->count[k], c->bpp[k], c->psnr[k], c->msssim[k],
                            c->msssim_db[k], c->enc_s[k], c->dec_s[k]);
     }
@@ -550,8 +570,9 @@ static Plot make_plot(const RdRun *run, int msssim)
     p.ylabel = msssim ? "MS-SSIM (dB) = -10 log10(1 - MS-SSIM)" : "PSNR (dB)";
     p.xmin = 0;
     p.xmax = run->plot_xmax;
-    static const char *const kColor[RD_CODECS] = {"#d62728", "#1f77b4", "#2ca02c", "#9467bd",
-                                                  "#ff7f0e", "#8c564b"};
+    static const char *const kColor[RD_CODECS] = {"#d62728", "#e377c2", "#17becf", "#7f7f7f",
+                                                  "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e",
+                                                  "#8c564b"};
     for (int codec = 0; codec < RD_CODECS; codec++) {
         const RdCurve *c = &run->mean[codec];
         if (c->n == 0)
@@ -562,16 +583,15 @@ static Plot make_plot(const RdRun *run, int msssim)
         s->y = msssim ? c->msssim_db : c->psnr;
         s->n = c->n;
         s->color = kColor[codec];
-        s->marker = codec == RD_LAT ? 0 : 1 + (codec - 1) % 2;
+        s->marker = rd_is_lat(codec) ? 0 : 1 + (codec - RD_JPEG) % 2;
     }
     return p;
 }
 
-/* The four Bjøntegaard fields, names prefixed ("" or "lat_"); the first
- * one starts with a comma when prefix is "". */
-static void json_bd(TextBuf *b, const char *prefix, const RdBd *bd)
+/* The four Bjøntegaard fields, names prefixed ("" or "lat_"), the first
+ * one after sep. */
+static void json_bd(TextBuf *b, const char *sep, const char *prefix, const RdBd *bd)
 {
-    const char *sep = prefix[0] ? "" : ",";
     textbuf_printf(b, "%s\"%sbd_rate_psnr_pct\":", sep, prefix);
     textbuf_append_json_number(b, bd->rate_psnr, "%.4f");
     textbuf_printf(b, ",\"%sbd_rate_psnr_cubic_pct\":", prefix);
@@ -580,6 +600,29 @@ static void json_bd(TextBuf *b, const char *prefix, const RdBd *bd)
     textbuf_append_json_number(b, bd->psnr, "%.4f");
     textbuf_printf(b, ",\"%sbd_rate_msssim_pct\":", prefix);
     textbuf_append_json_number(b, bd->rate_msssim, "%.4f");
+}
+
+/* With several models, a lat model's entry: its id, file and "bd": its
+ * Bjøntegaard deltas against each codec measured and, after the first
+ * model, against the first. */
+static void json_model(const RdRun *run, int model, TextBuf *b)
+{
+    textbuf_append(b, "\"model_id\":");
+    textbuf_append_json(b, run->lat_model_id[model]);
+    textbuf_append(b, ",\"model_path\":");
+    textbuf_append_json(b, run->model_path[model] ? run->model_path[model] : "");
+    textbuf_append(b, ",\"bd\":{");
+    const char *sep = "";
+    for (int k = 0; k < RD_CODECS; k++) {
+        const int codec = (RD_JPEG + k) % RD_CODECS;   /* the first model last */
+        if ((rd_is_lat(codec) && (codec != RD_LAT || model == 0)) || run->mean[codec].n == 0)
+            continue;
+        textbuf_printf(b, "%s\"%s\":{", sep, rd_codec_name(run, codec));
+        json_bd(b, "", "", &run->bd[model][codec]);
+        textbuf_append(b, "}");
+        sep = ",";
+    }
+    textbuf_append(b, "}");
 }
 
 static void json_summary(const RdRun *run, const char *outdir, TextBuf *b)
@@ -599,9 +642,10 @@ static void json_summary(const RdRun *run, const char *outdir, TextBuf *b)
     textbuf_printf(b, ",\"lat_available\":%s,\"lat_reason\":", run->lat_available ? "true" : "false");
     textbuf_append_json(b, run->lat_reason);
     textbuf_append(b, ",\"lat_model_id\":");
-    textbuf_append_json(b, run->lat_model_id);
-    /* The top-level BD fields are against JPEG, as before other codecs. */
-    json_bd(b, "", &run->bd[RD_JPEG]);
+    textbuf_append_json(b, run->lat_model_id[0]);
+    /* The top-level BD fields are the first model's against JPEG, as
+     * before other codecs and models. */
+    json_bd(b, ",", "", &run->bd[0][RD_JPEG]);
     textbuf_printf(b, ",\"lat_effort\":%d,\"lat_enc_median_s\":", run->lat_effort);
     textbuf_append_json_number(b, run->enc_median_s, "%.4f");
     textbuf_append(b, ",\"lat_enc_cpu_median_s\":");
@@ -612,20 +656,25 @@ static void json_summary(const RdRun *run, const char *outdir, TextBuf *b)
         textbuf_append(b, ",\"enc_cpu_median_s\":");
         textbuf_append_json_number(b, run->workers == 1 ? run->ref_enc_cpu_median_s : NAN,
                                    "%.4f");
-        json_bd(b, "lat_", &run->ref_bd);
+        json_bd(b, ",", "lat_", &run->ref_bd);
         textbuf_append(b, "}");
     }
     textbuf_append(b, ",\"codecs\":{");
     for (int codec = 0; codec < RD_CODECS; codec++) {
         const RdCurve *c = &run->mean[codec];
-        textbuf_printf(b, "%s\"%s\":{", codec ? "," : "", rd_codec_name(codec));
+        if (rd_is_lat(codec) && codec - RD_LAT >= run->nmodels)
+            continue;
+        textbuf_printf(b, "%s\"%s\":{", codec ? "," : "", rd_codec_name(run, codec));
         if (run->skip_note[codec][0]) {
             textbuf_append(b, "\"skipped\":");
             textbuf_append_json(b, run->skip_note[codec]);
             textbuf_append(b, ",");
         }
-        if (codec != RD_LAT) {
-            json_bd(b, "lat_", &run->bd[codec]);
+        if (!rd_is_lat(codec)) {
+            json_bd(b, "", "lat_", &run->bd[0][codec]);
+            textbuf_append(b, ",");
+        } else if (run->nmodels > 1) {
+            json_model(run, codec - RD_LAT, b);
             textbuf_append(b, ",");
         }
         textbuf_append(b, "\"psnr_at_bpp\":{");
@@ -660,27 +709,35 @@ static void print_summary(const RdRun *run, const char *outdir, const char *png_
     printf("lat bench rd: %d image%s, JPEG %s optimized, %d threads, %.1f s, lat effort %d\n",
            measured, measured == 1 ? "" : "s", run->jpeg_444 ? "4:4:4" : "4:2:0", run->threads,
            run->elapsed_s, run->lat_effort);
-    if (run->lat_model_id[0])
-        printf("lat model: %s%s%s\n", run->lat_model_id, run->model_path ? ", " : "",
-               run->model_path ? run->model_path : "");
+    for (int model = 0; model < run->nmodels; model++)
+        if (run->lat_model_id[model][0])
+            printf("lat model: %s%s%s\n", run->lat_model_id[model],
+                   run->model_path[model] ? ", " : "",
+                   run->model_path[model] ? run->model_path[model] : "");
+    /* Columns as wide as the longest codec name ("lat:<id>" with models). */
+    int w = 6;
+    for (int codec = 0; codec < RD_CODECS; codec++)
+        if (run->mean[codec].n > 0 && (int)strlen(rd_codec_name(run, codec)) > w)
+            w = (int)strlen(rd_codec_name(run, codec));
     printf("\n");
-    printf("%-6s %-7s %8s %9s %9s %9s %9s\n", "codec", "setting", "bpp", "PSNR dB", "MS-SSIM",
-           "enc ms", "dec ms");
+    printf("%-*s %-7s %8s %9s %9s %9s %9s\n", w, "codec", "setting", "bpp", "PSNR dB",
+           "MS-SSIM", "enc ms", "dec ms");
     for (int codec = RD_CODECS - 1; codec >= 0; codec--) {
         const RdCurve *c = &run->mean[codec];
         for (int k = 0; k < c->n; k++)
-            printf("%-6s %c%-6d %8.4f %9.3f %9.5f %9.1f %9.1f\n", rd_codec_name(codec),
+            printf("%-*s %c%-6d %8.4f %9.3f %9.5f %9.1f %9.1f\n", w, rd_codec_name(run, codec),
                    rd_setting_prefix(codec), c->setting[k],
                    c->bpp[k], c->psnr[k], c->msssim[k], c->enc_s[k] * 1e3, c->dec_s[k] * 1e3);
     }
-    printf("\n%-14s", "PSNR dB at");
+    w = w > 14 ? w : 14;
+    printf("\n%-*s", w, "PSNR dB at");
     for (int t = 0; t < RD_TARGET_COUNT; t++)
         printf("  %4.2f bpp", rd_target_bpp[t]);
     printf("\n");
     for (int codec = RD_CODECS - 1; codec >= 0; codec--) {
         if (run->mean[codec].n == 0)
             continue;
-        printf("%-14s", rd_codec_name(codec));
+        printf("%-*s", w, rd_codec_name(run, codec));
         for (int t = 0; t < RD_TARGET_COUNT; t++)
             print_dash_or(stdout, run->psnr_at[codec][t], "  %8.2f", 10);
         printf("\n");
@@ -689,20 +746,24 @@ static void print_summary(const RdRun *run, const char *outdir, const char *png_
     if (!run->lat_available) {
         printf("lat: %s\n", run->lat_reason);
     } else {
-        for (int codec = RD_JPEG; codec < RD_CODECS; codec++) {
-            const RdBd *bd = &run->bd[codec];
-            if (run->mean[codec].n == 0)
-                continue;
-            printf("lat vs %s: BD-rate ", rd_codec_label(run, codec));
-            print_dash_or(stdout, bd->rate_psnr, "%+.2f%%", 1);
-            printf(" (PSNR, piecewise cubic; cubic polynomial: ");
-            print_dash_or(stdout, bd->rate_psnr_cubic, "%+.2f%%", 1);
-            printf("), BD-PSNR ");
-            print_dash_or(stdout, bd->psnr, "%+.3f dB", 1);
-            printf(", BD-rate ");
-            print_dash_or(stdout, bd->rate_msssim, "%+.2f%%", 1);
-            printf(" (MS-SSIM dB)\n");
-        }
+        /* Each model against the other codecs, then against the first model. */
+        for (int model = 0; model < run->nmodels; model++)
+            for (int codec = RD_JPEG; codec < RD_CODECS + (model > 0); codec++) {
+                const int ref = codec < RD_CODECS ? codec : RD_LAT;
+                const RdBd *bd = &run->bd[model][ref];
+                if (run->mean[ref].n == 0)
+                    continue;
+                printf("%s vs %s: BD-rate ", rd_codec_label(run, RD_LAT + model),
+                       rd_codec_label(run, ref));
+                print_dash_or(stdout, bd->rate_psnr, "%+.2f%%", 1);
+                printf(" (PSNR, piecewise cubic; cubic polynomial: ");
+                print_dash_or(stdout, bd->rate_psnr_cubic, "%+.2f%%", 1);
+                printf("), BD-PSNR ");
+                print_dash_or(stdout, bd->psnr, "%+.3f dB", 1);
+                printf(", BD-rate ");
+                print_dash_or(stdout, bd->rate_msssim, "%+.2f%%", 1);
+                printf(" (MS-SSIM dB)\n");
+            }
     }
     if (run->lat_available && run->ref_effort >= 0) {
         printf("lat effort %d vs effort %d: BD-rate ", run->lat_effort, run->ref_effort);
@@ -751,7 +812,7 @@ static void free_run(RdState *st)
     }
     free(run->images);
     if (st->contexts)
-        for (int i = 0; i < st->workers * rd_lat_measures(run); i++)
+        for (int i = 0; i < st->workers * RD_MAX_MODELS * rd_measures(run, RD_LAT); i++)
             lat_close(&st->contexts[i]);
     free(st->contexts);
     remove_ext_dirs(st);
@@ -766,7 +827,8 @@ static int parse_codec_list(const char *s, int enabled[RD_CODECS])
         size_t n = strcspn(s, ",");
         int found = -1;
         for (int codec = 0; codec < RD_CODECS; codec++)
-            if (strlen(rd_codec_name(codec)) == n && strncmp(s, rd_codec_name(codec), n) == 0)
+            if ((!rd_is_lat(codec) || codec == RD_LAT) && strlen(base_name(codec)) == n &&
+                strncmp(s, base_name(codec), n) == 0)
                 found = codec;
         if (found < 0)
             return -1;
@@ -875,6 +937,68 @@ static int write_outputs(RdState *st, const char **png_note, char *png_err, size
     return rc ? -1 : 0;
 }
 
+/* Loads a --model file by encoding an 8x8 image with it: a model that
+ * cannot be used is an error before the sweep, and its id (LatInfo) names
+ * its curve. Returns 0, or -1 with a reason in err. */
+static int probe_model(const char *path, char id[33], char *err, size_t errlen)
+{
+    LatSettings s;
+    lat_default_settings(&s);
+    s.model_path = path;
+    s.strip_metadata = 1;
+    s.threads = 1;
+    uint8_t px[8 * 8 * 3];
+    for (size_t i = 0; i < sizeof px; i++)
+        px[i] = (uint8_t)(i * 7);
+    LatImage img;
+    memset(&img, 0, sizeof img);
+    img.width = img.height = 8;
+    img.channels = 3;
+    img.bit_depth = 8;
+    img.pixels = px;
+    LatContext *c = NULL;
+    uint8_t *file = NULL;
+    size_t size = 0;
+    LatInfo info;
+    int e = lat_open(&c, &s);
+    if (e == LAT_OK)
+        e = lat_encode(c, &img, &file, &size);
+    if (e == LAT_OK)
+        e = lat_inspect(file, size, &info);
+    if (e == LAT_OK)
+        memcpy(id, info.model_id, sizeof info.model_id);
+    else
+        snprintf(err, errlen, "--model %s: %s", path, cli_lat_error(c, e));
+    lat_free(file);
+    lat_close(&c);
+    return e == LAT_OK ? 0 : -1;
+}
+
+/* Checks the --model files and names their curves by model id ("#k" after
+ * an id that repeats). Returns 0, or -1 with a reason in err. */
+static int name_models(RdState *st, char *err, size_t errlen)
+{
+    RdRun *run = &st->run;
+    for (int k = 0; k < run->nmodels; k++) {
+        if (!run->model_path[k])
+            continue; /* the default model: its id is taken from its first file */
+        if (probe_model(run->model_path[k], run->lat_model_id[k], err, errlen) < 0)
+            return -1;
+        atomic_store(&st->model_id_claimed[k], 1);
+        int same = 0;
+        for (int j = 0; j < k; j++)
+            same += strcmp(run->lat_model_id[j], run->lat_model_id[k]) == 0;
+        char suffix[8] = "";
+        if (same)
+            snprintf(suffix, sizeof suffix, "#%d", same + 1);
+        snprintf(run->lat_name[k], sizeof run->lat_name[k], "lat:%s%s", run->lat_model_id[k],
+                 suffix);
+        snprintf(run->lat_label[k], sizeof run->lat_label[k], "lat %s%s", run->lat_model_id[k],
+                 suffix);
+    }
+    return 0;
+}
+
 int bench_rd(int argc, char **argv)
 {
     RdState st;
@@ -959,7 +1083,12 @@ int bench_rd(int argc, char **argv)
             else
                 run->ref_effort = (int)v;
         } else if (strcmp(a, "--model") == 0 && has_value) {
-            st.opt.model_path = argv[++i];
+            if (run->nmodels == RD_MAX_MODELS) {
+                fprintf(stderr, "lat bench rd: at most %d --model\n", RD_MAX_MODELS);
+                free(args);
+                return 2;
+            }
+            run->model_path[run->nmodels++] = argv[++i];
         } else if ((strcmp(a, "--threads") == 0 || strcmp(a, "--crops") == 0) && has_value) {
             long v;
             if (cli_parse_long(argv[++i], 0, 1024, &v) < 0) {
@@ -989,14 +1118,27 @@ int bench_rd(int argc, char **argv)
         free(args);
         return 2;
     }
+    /* The effort reference is measured on one model: its measures follow
+     * the first model's (rd_measures), not every model's. */
+    if (run->nmodels > 1 && run->ref_effort >= 0) {
+        fprintf(stderr, "lat bench rd: --effort-ref measures one model; give one --model "
+                "(--effort applies to every model)\n");
+        free(args);
+        return 2;
+    }
     run->inputs = args;
     run->ninputs = nargs;
-    run->model_path = st.opt.model_path;
+    if (run->nmodels == 0)
+        run->nmodels = 1; /* the default model */
     if (no_lat || !enabled[RD_LAT]) {
         run->nsettings[RD_LAT] = 0;
         atomic_store(&st.lat_disabled, 1);
         snprintf(run->lat_reason, sizeof run->lat_reason, "lat curve skipped (%s)",
                  no_lat ? "--no-lat" : "--codecs");
+    }
+    for (int k = 1; k < run->nmodels; k++) {
+        run->nsettings[RD_LAT + k] = run->nsettings[RD_LAT];
+        memcpy(run->settings[RD_LAT + k], run->settings[RD_LAT], sizeof run->settings[RD_LAT]);
     }
     if (!enabled[RD_JPEG])
         run->nsettings[RD_JPEG] = 0;
@@ -1010,7 +1152,12 @@ int bench_rd(int argc, char **argv)
         ext_settings += run->nsettings[codec];
     }
 
-    char err[512];
+    char err[8704];
+    if (run->nsettings[RD_LAT] > 0 && name_models(&st, err, sizeof err) < 0) {
+        fprintf(stderr, "lat bench rd: %s\n", err);
+        free(args);
+        return 1;
+    }
     char **paths;
     int npaths;
     if (bench_collect_inputs(args, nargs, &paths, &npaths, err, sizeof err) < 0) {
@@ -1031,7 +1178,7 @@ int bench_rd(int argc, char **argv)
     st.lat_threads = threads / st.workers > 0 ? threads / st.workers : 1;
     run->workers = st.workers;
     run->threads = threads;
-    st.contexts = calloc((size_t)st.workers * (size_t)(rd_lat_measures(run) + 1),
+    st.contexts = calloc((size_t)st.workers * RD_MAX_MODELS * (size_t)rd_measures(run, RD_LAT) + 1,
                          sizeof(LatContext *));
     int oom = !run->images || !st.contexts;
     if (!oom && ext_settings && make_ext_dirs(&st, err, sizeof err) < 0) {
@@ -1046,7 +1193,7 @@ int bench_rd(int argc, char **argv)
         paths[i] = NULL;
         im->name = bench_basename(im->path);
         for (int codec = 0; codec < RD_CODECS; codec++) {
-            const int n = codec == RD_LAT ? rd_lat_measures(run) : run->nsettings[codec];
+            const int n = rd_measures(run, codec);
             im->m[codec] = calloc((size_t)n + 1, sizeof(RdMeasure));
             oom |= !im->m[codec];
         }
@@ -1073,7 +1220,7 @@ int bench_rd(int argc, char **argv)
     double start = bench_now();
     int64_t units = 0;
     for (int codec = 0; codec < RD_CODECS; codec++)
-        units += (int64_t)npaths * (codec == RD_LAT ? rd_lat_measures(run) : run->nsettings[codec]);
+        units += (int64_t)npaths * rd_measures(run, codec);
     st.progress = bench_progress_start("rd", units, !st.opt.quiet);
     bench_parallel(npaths, st.workers, rd_job, &st);
     bench_progress_finish(st.progress);

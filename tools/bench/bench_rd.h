@@ -8,8 +8,17 @@
 #include <stdint.h>
 #include "external_codecs.h"
 
-/* Codec indices: lat, JPEG, then the external codecs (RD_EXT + ExtCodec). */
-enum { RD_LAT = 0, RD_JPEG = 1, RD_EXT = 2, RD_CODECS = RD_EXT + EXT_CODECS };
+/* Codec indices: one per lat model (--model, RD_LAT + k for the k-th; slots
+ * past RdRun.nmodels have no settings), JPEG, then the external codecs
+ * (RD_EXT + ExtCodec). */
+enum {
+    RD_LAT = 0,
+    RD_MAX_MODELS = 4,
+    RD_JPEG = RD_LAT + RD_MAX_MODELS,
+    RD_EXT = RD_JPEG + 1,
+    RD_CODECS = RD_EXT + EXT_CODECS
+};
+static inline int rd_is_lat(int codec) { return codec >= RD_LAT && codec < RD_JPEG; }
 #define RD_TARGET_COUNT 3   /* PSNR is interpolated at these bpp: */
 extern const double rd_target_bpp[RD_TARGET_COUNT]; /* 0.25, 0.5, 1.0 */
 
@@ -52,7 +61,7 @@ typedef struct RdCurve {
     int setting[64];               /* quality value */
 } RdCurve;
 
-/* Bjøntegaard deltas of lat against one reference codec; NAN when the
+/* Bjøntegaard deltas of a lat model against one reference codec; NAN when the
  * curves do not overlap or one is missing. */
 typedef struct RdBd {
     double rate_psnr;              /* %, PCHIP fit (the headline number) */
@@ -68,21 +77,28 @@ typedef struct RdRun {
     int settings[RD_CODECS][64];   /* quality values (JPEG 2000: compression ratios) */
     int jpeg_444;
     int lat_available;             /* 0: lat skipped, lat_reason says why */
+    int nmodels;                   /* lat models measured: codecs RD_LAT..RD_LAT+nmodels-1 */
     char lat_reason[256];
     RdCurve mean[RD_CODECS];
     double psnr_at[RD_CODECS][RD_TARGET_COUNT]; /* NAN outside a curve's range */
-    RdBd bd[RD_CODECS];            /* lat against each other codec (bd[RD_LAT] unused) */
+    /* bd[k][codec]: lat model k against each other codec; bd[k][RD_LAT],
+     * k > 0: model k against the first model (bd[0][RD_LAT.. ] unused). */
+    RdBd bd[RD_MAX_MODELS][RD_CODECS];
     char skip_note[RD_CODECS][160];/* why an external codec has no curve, "" if it has one */
     double elapsed_s;
     int threads;
     double plot_xmax;              /* bpp range shown by the plots */
-    const char *model_path;        /* --model, NULL = the default model */
-    char lat_model_id[33];         /* LatInfo.model_id of the lat files, "" if none */
+    const char *model_path[RD_MAX_MODELS];   /* --model, NULL = the default model */
+    char lat_model_id[RD_MAX_MODELS][33];    /* LatInfo.model_id of its lat files, "" if none */
+    /* With several models: "lat:<id>" (rd.csv, JSON) and "lat <id>" (plots,
+     * report); with one, "lat" for both. */
+    char lat_name[RD_MAX_MODELS][48], lat_label[RD_MAX_MODELS][48];
     char **inputs;                 /* the DIR... arguments */
     int ninputs;
-    /* lat's encoder effort (--effort) and, with --effort-ref (else -1), the
-     * same qualities at a reference effort: lat's measures at settings
-     * index nsettings[RD_LAT] + k are quality settings[RD_LAT][k] at it. */
+    /* lat's encoder effort (--effort, every model) and, with --effort-ref
+     * (else -1; one model only), the same qualities at a reference effort:
+     * lat's measures at settings index nsettings[RD_LAT] + k are quality
+     * settings[RD_LAT][k] at it. */
     int lat_effort, ref_effort;
     RdCurve ref;                   /* lat's mean curve at the reference effort */
     RdBd ref_bd;                   /* lat against its reference effort */
@@ -91,11 +107,12 @@ typedef struct RdRun {
     int workers;                   /* images encoded at once */
 } RdRun;
 
-/* lat's measures per image: its settings, twice with a reference effort. */
-int rd_lat_measures(const RdRun *run);
+/* A codec's measures per image: its settings; lat's first model's twice
+ * with a reference effort. */
+int rd_measures(const RdRun *run, int codec);
 
-/* "lat", "jpeg", "webp", "avif", "jxl", "j2k": rd.csv's codec column. */
-const char *rd_codec_name(int codec);
+/* "lat" (or "lat:<id>"), "jpeg", "webp", "avif", "jxl", "j2k": rd.csv's codec column. */
+const char *rd_codec_name(const RdRun *run, int codec);
 /* The name in plots and the report: "lat", "JPEG 4:2:0", "WebP (cwebp -m 6)"... */
 const char *rd_codec_label(const RdRun *run, int codec);
 /* 'q' for a quality, 'r' for a JPEG 2000 compression ratio. */

@@ -91,6 +91,55 @@ static int nearest_setting(const RdRun *run, const RdImage *im, int codec, doubl
     return best;
 }
 
+/* Is ref a column of model's BD table: a codec with a curve other than lat,
+ * or the first model for the others? */
+static int bd_column(const RdRun *run, int model, int ref)
+{
+    return run->mean[ref].n > 0 && (rd_is_lat(ref) ? model > 0 && ref == RD_LAT : 1);
+}
+
+/* The Bjøntegaard table of one lat model: one column per reference codec
+ * that has a curve, then the first model. */
+static void bd_table(const RdRun *run, int model, TextBuf *o)
+{
+    char v[64];
+    textbuf_append(o, "<p></p>\n<table class=\"num\"><thead><tr><th>");
+    textbuf_append_xml(o, rd_codec_label(run, RD_LAT + model));
+    textbuf_append(o, " vs (Bj&oslash;ntegaard)</th>");
+    for (int k = 0; k < RD_CODECS; k++) {
+        int ref = (RD_JPEG + k) % RD_CODECS;
+        if (bd_column(run, model, ref)) {
+            textbuf_append(o, "<th>");
+            textbuf_append_xml(o, rd_codec_label(run, ref));
+            textbuf_append(o, "</th>");
+        }
+    }
+    textbuf_append(o, "</tr></thead><tbody>\n");
+    static const struct { const char *name; const char *fmt; int rate; } rows[] = {
+        {"BD-rate, PSNR (piecewise cubic)", "%+.2f %%", 1},
+        {"BD-rate, PSNR (cubic polynomial)", "%+.2f %%", 1},
+        {"BD-PSNR", "%+.3f dB", 0},
+        {"BD-rate, MS-SSIM (dB)", "%+.2f %%", 1},
+    };
+    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+        textbuf_printf(o, "<tr><td>%s</td>", rows[i].name);
+        for (int k = 0; k < RD_CODECS; k++) {
+            int ref = (RD_JPEG + k) % RD_CODECS;
+            if (!bd_column(run, model, ref))
+                continue;
+            const RdBd *bd = &run->bd[model][ref];
+            double value = i == 0 ? bd->rate_psnr : i == 1 ? bd->rate_psnr_cubic
+                         : i == 2 ? bd->psnr : bd->rate_msssim;
+            fmt_or_dash(v, sizeof v, value, rows[i].fmt);
+            const char *cls = !isfinite(value) ? ""
+                              : (value < 0) == (rows[i].rate != 0) ? "good" : "bad";
+            textbuf_printf(o, "<td class=\"%s\">%s</td>", cls, v);
+        }
+        textbuf_append(o, "</tr>\n");
+    }
+    textbuf_append(o, "</tbody></table>\n");
+}
+
 static void summary_tables(const RdRun *run, TextBuf *o)
 {
     char v[64];
@@ -122,38 +171,10 @@ static void summary_tables(const RdRun *run, TextBuf *o)
         }
         textbuf_append(o, "</tr>\n");
     }
-    /* One column per reference codec that has a curve. */
-    textbuf_append(o, "</tbody></table>\n<p></p>\n<table class=\"num\"><thead><tr>"
-                      "<th>lat vs (Bj&oslash;ntegaard)</th>");
-    for (int codec = RD_JPEG; codec < RD_CODECS; codec++)
-        if (run->mean[codec].n > 0) {
-            textbuf_append(o, "<th>");
-            textbuf_append_xml(o, rd_codec_label(run, codec));
-            textbuf_append(o, "</th>");
-        }
-    textbuf_append(o, "</tr></thead><tbody>\n");
-    static const struct { const char *name; const char *fmt; int rate; } rows[] = {
-        {"BD-rate, PSNR (piecewise cubic)", "%+.2f %%", 1},
-        {"BD-rate, PSNR (cubic polynomial)", "%+.2f %%", 1},
-        {"BD-PSNR", "%+.3f dB", 0},
-        {"BD-rate, MS-SSIM (dB)", "%+.2f %%", 1},
-    };
-    for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
-        textbuf_printf(o, "<tr><td>%s</td>", rows[i].name);
-        for (int codec = RD_JPEG; codec < RD_CODECS; codec++) {
-            if (run->mean[codec].n == 0)
-                continue;
-            const RdBd *bd = &run->bd[codec];
-            double value = i == 0 ? bd->rate_psnr : i == 1 ? bd->rate_psnr_cubic
-                         : i == 2 ? bd->psnr : bd->rate_msssim;
-            fmt_or_dash(v, sizeof v, value, rows[i].fmt);
-            const char *cls = !isfinite(value) ? ""
-                              : (value < 0) == (rows[i].rate != 0) ? "good" : "bad";
-            textbuf_printf(o, "<td class=\"%s\">%s</td>", cls, v);
-        }
-        textbuf_append(o, "</tr>\n");
-    }
-    textbuf_append(o, "</tbody></table>\n<p class=\"notes\">Negative BD-rate: lat needs fewer "
+    textbuf_append(o, "</tbody></table>\n");
+    for (int model = 0; model < run->nmodels; model++)
+        bd_table(run, model, o);
+    textbuf_append(o, "<p class=\"notes\">Negative BD-rate: lat needs fewer "
                       "bits than that codec for the same quality; &ndash; means the curves do "
                       "not overlap or a curve is missing.</p>\n");
 }
@@ -169,7 +190,7 @@ static void mean_table(const RdRun *run, TextBuf *o)
         for (int k = 0; k < c->n; k++)
             textbuf_printf(o, "<tr><td>%s</td><td>%c%d</td><td>%d</td><td>%.4f</td><td>%.3f</td>"
                               "<td>%.5f</td><td>%.2f</td><td>%.1f</td><td>%.1f</td></tr>\n",
-                           rd_codec_name(codec), rd_setting_prefix(codec), c->setting[k],
+                           rd_codec_name(run, codec), rd_setting_prefix(codec), c->setting[k],
                            c->count[k],
                            c->bpp[k], c->psnr[k], c->msssim[k], c->msssim_db[k],
                            c->enc_s[k] * 1e3, c->dec_s[k] * 1e3);
@@ -222,10 +243,11 @@ static int crop_section(const RdRun *run, TextBuf *o, char *err, size_t errlen)
             textbuf_printf(o, "<figcaption><b>original</b> (target %.2f bpp)</figcaption>"
                               "</figure>\n", kTargets[t]);
             for (int codec = RD_LAT; codec < RD_CODECS; codec++) {
-                if (run->nsettings[codec] == 0 && codec != RD_LAT)
+                if (rd_is_lat(codec) ? codec - RD_LAT >= run->nmodels
+                                     : run->nsettings[codec] == 0)
                     continue;
                 int si = nearest_setting(run, im, codec, kTargets[t]);
-                const char *name = rd_codec_name(codec);
+                const char *name = rd_codec_name(run, codec);
                 const char pre = rd_setting_prefix(codec);
                 textbuf_append(o, "<figure>");
                 if (si < 0) {
@@ -267,12 +289,14 @@ int bench_report_html(const RdRun *run, const char *psnr_svg, const char *msssim
         textbuf_append(o, "</code>");
     }
     textbuf_printf(o, ". lat %s", lat_version());
-    if (run->lat_model_id[0] || run->model_path) {
-        textbuf_append(o, ", model ");
-        textbuf_append_xml(o, run->lat_model_id[0] ? run->lat_model_id : "?");
-        if (run->model_path) {
+    for (int k = 0; k < run->nmodels; k++) {
+        if (!run->lat_model_id[k][0] && !run->model_path[k])
+            continue;
+        textbuf_append(o, k ? ", " : run->nmodels > 1 ? ", models " : ", model ");
+        textbuf_append_xml(o, run->lat_model_id[k][0] ? run->lat_model_id[k] : "?");
+        if (run->model_path[k]) {
             textbuf_append(o, " (<code>");
-            textbuf_append_xml(o, run->model_path);
+            textbuf_append_xml(o, run->model_path[k]);
             textbuf_append(o, "</code>)");
         }
     }
