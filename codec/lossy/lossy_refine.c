@@ -7,13 +7,14 @@
 
 #include "lat.h"
 #include "lossy/synthesis_grad.h"
+#include "nn/det_threads.h"
 
 /* Iterations per effort: each is a synthesis forward and backward, about
- * 0.6 s of CPU time for a Kodak image (2 threads: effort 5 about 8 s,
- * effort 9 about 45 s; docs/FORMAT.md 4.5 gives the measured times and the
+ * 0.43 s at 2 threads for a Kodak image (AMD EPYC: effort 5 about 9 s,
+ * effort 9 about 52 s; models/README.md gives the measured times and the
  * gains they buy). */
-static const int effort_iterations[LOSSY_MAX_EFFORT + 1] = {0, 4, 8, 12, 16, 24, 36, 56, 88,
-                                                            128};
+static const int effort_iterations[LOSSY_MAX_EFFORT + 1] = {0, 4, 8, 12, 16, 20, 32, 52, 80,
+                                                            120};
 
 /* Adam's step on u (quantization units) and the temperature schedule:
  * REFINE_TAU for the first REFINE_HOLD of the iterations, then decaying
@@ -41,17 +42,57 @@ typedef struct RefineRate {
     double s[LOSSY_MAX_M];
 } RefineRate;
 
+/* Work over the channels, spread over the threads; each channel's result
+ * lands in its own place (bits[k], its own plane), so nothing depends on
+ * the split. */
+typedef struct ChannelJob {
+    const RefineRate *r;
+    int k0, k1;
+    const float *yhat;
+    float scale;
+    float *d;                 /* rate: d bits / d yhat, or NULL */
+    double *bits;             /* rate: [M] */
+    const float *u;           /* sampling: the continuous latents */
+    float *yhat_out, *dsga;   /* sampling: relaxed values, their d / d u */
+    float tau;
+    uint64_t seed;
+} ChannelJob;
+
+static void for_channels(const RefineRate *r, void *(*fn)(void *), const ChannelJob *proto)
+{
+    const int nt = nn_det_threads(r->M);
+    ChannelJob job[NN_DET_MAX_THREADS];
+    for (int t = 0; t < nt; t++) {
+        job[t] = *proto;
+        job[t].k0 = r->M * t / nt;
+        job[t].k1 = r->M * (t + 1) / nt;
+    }
+    nn_det_run(fn, job, sizeof job[0], nt);
+}
+
+static void *rate_work(void *arg)
+{
+    const ChannelJob *j = arg;
+    const RefineRate *r = j->r;
+    for (int k = j->k0; k < j->k1; k++) {
+        const float *v = j->yhat + (size_t)k * r->hw;
+        j->bits[k] = j->d ? prior_bits_dv(&r->net->prior, r->pk[k], v, r->hw, r->s[k], j->scale,
+                                          j->d + (size_t)k * r->hw)
+                          : prior_bits_scaled(&r->net->prior, r->pk[k], v, r->hw, r->s[k]);
+    }
+    return NULL;
+}
+
 /* Bits of yhat [M][hw]; with d, d[i] = scale * d bits / d yhat[i]. */
 static double rate_bits(const RefineRate *r, const float *yhat, float scale, float *d)
 {
-    double bits = 0;
-    for (int k = 0; k < r->M; k++) {
-        const float *v = yhat + (size_t)k * r->hw;
-        bits += d ? prior_bits_dv(&r->net->prior, r->pk[k], v, r->hw, r->s[k], scale,
-                                  d + (size_t)k * r->hw)
-                  : prior_bits_scaled(&r->net->prior, r->pk[k], v, r->hw, r->s[k]);
-    }
-    return bits;
+    double bits[LOSSY_MAX_M];
+    const ChannelJob job = {.r = r, .yhat = yhat, .scale = scale, .d = d, .bits = bits};
+    for_channels(r, rate_work, &job);
+    double sum = 0;
+    for (int k = 0; k < r->M; k++)
+        sum += bits[k];
+    return sum;
 }
 
 static float temperature(int t, int iterations)
@@ -84,6 +125,26 @@ static float sga(float u, float tau, Rng *rng, float *dv)
                       + (hi_in ? 1.0f / (1.0f - hi * hi) : 0.0f)) / tau;
     *dv = w * (1.0f - w) / tau * da;
     return f + w;
+}
+
+/* Iteration t's noise: a stream of its own for each channel (splitmix64
+ * seeds need not be far apart). */
+static uint64_t sample_seed(uint64_t seed, int t)
+{
+    return 0x5ca1ab1e00000000ull ^ seed ^ ((uint64_t)t << 40);
+}
+
+static void *sample_work(void *arg)
+{
+    const ChannelJob *j = arg;
+    const size_t hw = j->r->hw;
+    for (int k = j->k0; k < j->k1; k++) {
+        Rng rng;
+        rng_seed(&rng, j->seed ^ ((uint64_t)k << 20));
+        for (size_t i = (size_t)k * hw; i < (size_t)(k + 1) * hw; i++)
+            j->yhat_out[i] = sga(j->u[i], j->tau, &rng, &j->dsga[i]);
+    }
+    return NULL;
 }
 
 /* Everything a refinement works with. */
@@ -188,12 +249,11 @@ int lossy_refine(const LossyModel *m, const uint8_t *pixels, uint32_t width, uin
         adam.clip_norm = 0;
         err = hard_loss(&r, lat->q, &st->loss_before);
     }
-    Rng rng;
-    rng_seed(&rng, 0x5ca1ab1e00000000ull ^ o->seed);
     for (int t = 0; t < iterations && !err; t++) {
         const float tau = temperature(t, iterations);
-        for (size_t i = 0; i < n; i++)
-            r.yhat[i] = sga(u.v[i], tau, &rng, &r.dsga[i]);
+        const ChannelJob job = {.r = &r.rate, .u = u.v, .yhat_out = r.yhat, .dsga = r.dsga,
+                                .tau = tau, .seed = sample_seed(o->seed, t)};
+        for_channels(&r.rate, sample_work, &job);
         double loss;
         if ((err = loss_at(&r, 1, &loss)) < 0)
             break;

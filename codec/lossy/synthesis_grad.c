@@ -7,6 +7,7 @@
 #include "lat.h"
 #include "lossy/lossy_tiles.h"
 #include "nn/det_conv.h"
+#include "nn/det_threads.h"
 
 /* The refinement's default tile: 48 latents (768 pixels) holds a Kodak
  * image whole, with about 150 MB of activations and gradients. */
@@ -68,7 +69,8 @@ void synth_grad_free(SynthGradWork *w)
     tensor_free(w->g);
     tensor_free(w->d[0]);
     tensor_free(w->d[1]);
-    nn_scratch_free(&w->s);
+    for (int t = 0; t < SYNTH_GRAD_MAX_THREADS; t++)
+        nn_scratch_free(&w->s[t]);
     packed_free(w->packed);
     memset(w, 0, sizeof *w);
 }
@@ -111,6 +113,47 @@ static int forward(const LossyNet *net, SynthGradWork *w)
     return 0;
 }
 
+/* IGDN's backward (dx only) in blocks of pixels spread over the threads:
+ * the blocks are the same whatever the thread count, so the result is too. */
+#define IGDN_BLOCK 4096
+
+typedef struct IgdnJob {
+    const Gdn *l;
+    const Tensor *x, *dy;
+    Tensor *dx;
+    size_t b0, b1;   /* blocks [b0, b1) */
+    NnScratch *s;
+    int err;
+} IgdnJob;
+
+static void *igdn_work(void *arg)
+{
+    IgdnJob *j = arg;
+    const size_t hw = (size_t)j->x->h * j->x->w;
+    for (size_t b = j->b0; b < j->b1 && !j->err; b++) {
+        const size_t p1 = (b + 1) * IGDN_BLOCK < hw ? (b + 1) * IGDN_BLOCK : hw;
+        j->err = gdn_backward_dx_pixels(j->l, j->x, j->dy, j->dx, b * IGDN_BLOCK, p1, j->s);
+    }
+    return NULL;
+}
+
+static int igdn_backward(const Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx,
+                         SynthGradWork *w)
+{
+    const size_t blocks = ((size_t)x->h * x->w + IGDN_BLOCK - 1) / IGDN_BLOCK;
+    int nt = nn_det_threads((long)blocks);
+    if (nt > SYNTH_GRAD_MAX_THREADS)
+        nt = SYNTH_GRAD_MAX_THREADS;
+    IgdnJob job[SYNTH_GRAD_MAX_THREADS];
+    for (int t = 0; t < nt; t++)
+        job[t] = (IgdnJob){l, x, dy, dx, blocks * t / nt, blocks * (t + 1) / nt, &w->s[t], 0};
+    nn_det_run(igdn_work, job, sizeof job[0], nt);
+    int err = 0;
+    for (int t = 0; t < nt && !err; t++)
+        err = job[t].err;
+    return err;
+}
+
 /* From d sse / d a[3] in w->d[0] back to w->dzt (two gradient buffers
  * taking turns). */
 static int backward(const LossyNet *net, SynthGradWork *w)
@@ -129,8 +172,7 @@ static int backward(const LossyNet *net, SynthGradWork *w)
         /* Through IGDN i-1 (no parameter gradients: dx only) into dy's buffer. */
         if (tensor_reshape(dy, 1, in->c, in->h, in->w) < 0)
             return LAT_ERR_OUT_OF_MEMORY;
-        if ((err = nn_err(gdn_backward((Gdn *)&net->gs_gdn[i - 1], w->a[i - 1], dx, dy,
-                                       &w->s))) < 0)
+        if ((err = nn_err(igdn_backward(&net->gs_gdn[i - 1], w->a[i - 1], dx, dy, w))) < 0)
             return err;
     }
     return 0;

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "det_threads.h"
 
 /* Output channels per packed weight block; a layer's last block may be
  * narrower. Weights of a block are packed [nterms][nco]. */
@@ -49,13 +50,6 @@ extern const NnDetKernels nn_det_kernels_avx512;
 /* The kernels of the path in use (det_conv.c). */
 const NnDetKernels *nn_det_kernels(void);
 
-/* At most this many threads (det_threads.c). */
-#define NN_DET_MAX_THREADS 64
-/* nn_get_threads(), at most NN_DET_MAX_THREADS and `useful`, at least 1. */
-int nn_det_threads(long useful);
-/* fn(jobs + t*job_size) for t < n: job 0 on the calling thread, the others
- * on threads of their own (on the caller when one cannot start). */
-void nn_det_run(void *(*fn)(void *), void *jobs, size_t job_size, int n);
 
 struct NnDetGdn;
 /* GDN in place on pixels [p0, p1) of one image [c, hw] (det_gdn.c); sq as

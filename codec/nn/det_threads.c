@@ -1,7 +1,8 @@
 /* The deterministic kernels' threads: jobs on pthreads of their own, the
  * first on the calling thread (results never depend on the split). */
-#include "det_conv.h"
-#include "det_kernels.h"
+#include "det_threads.h"
+
+#include "nn.h"
 
 #include <pthread.h>
 

@@ -252,13 +252,15 @@ int gdn_forward(const Gdn *l, const Tensor *x, Tensor *y, NnScratch *s)
     return 0;
 }
 
-int gdn_backward(Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratch *s)
+/* gdn_backward over pixels [q0, q1) of every image. The effective
+ * parameters' gradients are summed into the scratch's dbe / dga: only a
+ * call over all pixels may chain them into the raw parameters. */
+static int backward_pixels(const Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx,
+                           size_t q0, size_t q1, NnScratch *s, float **grads)
 {
-    if (check_backward(l, x, dy, dx) < 0)
-        return NN_ERR_SHAPE;
     const int c = l->c;
     const size_t hw = (size_t)x->h * x->w;
-    const int tile = hw < GDN_TILE ? (int)hw : GDN_TILE;
+    const int tile = q1 - q0 < GDN_TILE ? (int)(q1 - q0) : GDN_TILE;
     const size_t cc = (size_t)c * c, ct = (size_t)c * tile;
     float *buf = nn_scratch(s, 2 * ((size_t)c + cc) + 3 * ct);
     if (!buf)
@@ -269,8 +271,8 @@ int gdn_backward(Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratc
     memset(dbe, 0, ((size_t)c + cc) * sizeof(float));
     const float a = l->inverse ? 0.5f : -0.5f;
     for (int n = 0; n < x->n; n++)
-        for (size_t p0 = 0; p0 < hw; p0 += tile) {
-            int t = (int)(hw - p0 < (size_t)tile ? hw - p0 : (size_t)tile);
+        for (size_t p0 = q0; p0 < q1; p0 += tile) {
+            int t = (int)(q1 - p0 < (size_t)tile ? q1 - p0 : (size_t)tile);
             const float *xt = x->data + (size_t)n * c * hw + p0;
             const float *dyt = dy->data + (size_t)n * c * hw + p0;
             tile_mix(c, t, xt, hw, ga, sq, nrm);
@@ -312,9 +314,30 @@ int gdn_backward(Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratc
                     dr[p] += 2.0f * xr[p] * mr[p];
             }
         }
-    if (l->beta_raw.g) {
-        chain_raw(&l->beta_raw, dbe, (size_t)c, beta_bound());
-        chain_raw(&l->gamma_raw, dga, cc, gamma_bound());
-    }
+    *grads = dbe;
     return 0;
+}
+
+int gdn_backward(Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratch *s)
+{
+    if (check_backward(l, x, dy, dx) < 0)
+        return NN_ERR_SHAPE;
+    float *dbe;
+    const size_t c = (size_t)l->c, hw = (size_t)x->h * x->w;
+    int err = backward_pixels(l, x, dy, dx, 0, hw, s, &dbe);
+    if (err == 0 && l->beta_raw.g) {
+        chain_raw(&l->beta_raw, dbe, c, beta_bound());
+        chain_raw(&l->gamma_raw, dbe + c, c * c, gamma_bound());
+    }
+    return err;
+}
+
+int gdn_backward_dx_pixels(const Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx,
+                           size_t p0, size_t p1, NnScratch *s)
+{
+    if (check_backward(l, x, dy, dx) < 0 || !dx || l->beta_raw.g || p0 > p1
+        || p1 > (size_t)x->h * x->w)
+        return NN_ERR_SHAPE;
+    float *unused;
+    return p0 == p1 ? 0 : backward_pixels(l, x, dy, dx, p0, p1, s, &unused);
 }

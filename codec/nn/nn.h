@@ -172,6 +172,10 @@ int gdn_alloc_grads(Gdn *l);
 void gdn_effective(const Gdn *l, float *beta, float *gamma);
 int gdn_forward(const Gdn *l, const Tensor *x, Tensor *y, NnScratch *s);
 int gdn_backward(Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratch *s);
+/* dx only (inference weights: no gradient buffers), over pixels [p0, p1)
+ * of every image, so that threads can share one layer's pixels. */
+int gdn_backward_dx_pixels(const Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx,
+                           size_t p0, size_t p1, NnScratch *s);
 int gdn_forward_ref(const Gdn *l, const Tensor *x, Tensor *y);
 int gdn_backward_ref(Gdn *l, const Tensor *x, const Tensor *dy, Tensor *dx);
 

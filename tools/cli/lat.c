@@ -38,7 +38,9 @@ static void print_help(FILE *f)
                "                 OpenBLAS kernel in use and the best for this CPU)\n"
                "\ntrain, bench and classify run OpenBLAS's best kernel for the CPU: when\n"
                "OPENBLAS_CORETYPE is not set and OpenBLAS chose a slower one, lat sets it and\n"
-               "restarts itself.\n");
+               "restarts itself. The other commands run on lat's own threads: unless\n"
+               "OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS or OMP_NUM_THREADS is set, lat sets\n"
+               "OPENBLAS_NUM_THREADS=1 for them the same way.\n");
 }
 
 static int verbose_asked(int argc, char **argv)
@@ -51,7 +53,7 @@ static int verbose_asked(int argc, char **argv)
 
 /* The commands that run BLAS (train, bench nn, classify), and --version
  * (which reports their kernel). Encode, decode, info and compare run on
- * lat's own kernels: restarting them would only cost a second start. */
+ * lat's own kernels and threads. */
 static int uses_blas(const char *name)
 {
     static const char *const names[] = {"train", "bench", "classify", "--version", "-V"};
@@ -61,22 +63,43 @@ static int uses_blas(const char *name)
     return 0;
 }
 
-/* OpenBLAS picks its kernel when it loads, before main: when
- * OPENBLAS_CORETYPE is not set and that kernel is slower than the best for
- * this CPU, set it and run this program again (the variable now set stops
- * a second round). An explicit OPENBLAS_CORETYPE is always honoured. */
-static void use_best_blas_kernel(int argc, char **argv)
+static int blas_threads_set(void)
 {
-    LatBlasKernel k;
-    if (argc < 2 || !uses_blas(argv[1]) || lat_blas_kernel(&k) < 0 || k.coretype_set
-        || !k.below_best)
+    return getenv("OPENBLAS_NUM_THREADS") || getenv("GOTO_NUM_THREADS")
+           || getenv("OMP_NUM_THREADS");
+}
+
+/* OpenBLAS reads its environment when it loads, before main, so lat sets
+ * it and runs itself again (the variables now set stop a second round;
+ * explicit ones are always honoured):
+ * - the BLAS commands get OPENBLAS_CORETYPE when OpenBLAS chose a kernel
+ *   slower than the best for this CPU;
+ * - the others get OPENBLAS_NUM_THREADS=1: their few sgemm calls run on
+ *   lat's own threads, and an OpenBLAS pool would only spin beside them
+ *   (a kodim01 decode at --threads 1 used 1.2 cores' time, not 1). */
+static void restart_with_blas_env(int argc, char **argv)
+{
+    if (argc < 2)
         return;
-    if (setenv("OPENBLAS_CORETYPE", k.best, 1) == 0)
+    const char *var, *value;
+    LatBlasKernel k;
+    if (!uses_blas(argv[1])) {
+        if (blas_threads_set())
+            return;
+        var = "OPENBLAS_NUM_THREADS";
+        value = "1";
+    } else {
+        if (lat_blas_kernel(&k) < 0 || k.coretype_set || !k.below_best)
+            return;
+        var = "OPENBLAS_CORETYPE";
+        value = k.best;
+    }
+    if (setenv(var, value, 1) == 0)
         execv("/proc/self/exe", argv);
-    if (verbose_asked(argc, argv))   /* the exec failed: go on with the slower kernel */
-        fprintf(stderr, "lat: cannot restart with OPENBLAS_CORETYPE=%s (%s); using OpenBLAS's "
-                        "kernel %s\n", k.best, strerror(errno), k.in_use);
-    unsetenv("OPENBLAS_CORETYPE");
+    if (verbose_asked(argc, argv))   /* the exec failed: go on as OpenBLAS started */
+        fprintf(stderr, "lat: cannot restart with %s=%s (%s); going on without\n", var, value,
+                strerror(errno));
+    unsetenv(var);
 }
 
 static void print_version(int verbose)
@@ -102,7 +125,7 @@ static int check_stdout(const char *name, int rc)
 
 int main(int argc, char **argv)
 {
-    use_best_blas_kernel(argc, argv);
+    restart_with_blas_env(argc, argv);
     if (argc < 2) {
         print_help(stderr);
         return 2;
