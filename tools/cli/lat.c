@@ -36,7 +36,7 @@ static void print_help(FILE *f)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\n  --help, -h     this help\n  --version      print the version (with -v: and the\n"
                "                 OpenBLAS kernel in use and the best for this CPU)\n"
-               "\ntrain, bench and classify run OpenBLAS's best kernel for the CPU: when\n"
+               "\ntrain, bench nn and classify run OpenBLAS's best kernel for the CPU: when\n"
                "OPENBLAS_CORETYPE is not set and OpenBLAS chose a slower one, lat sets it and\n"
                "restarts itself. The other commands run on lat's own threads: unless\n"
                "OPENBLAS_NUM_THREADS, GOTO_NUM_THREADS or OMP_NUM_THREADS is set, lat sets\n"
@@ -52,13 +52,15 @@ static int verbose_asked(int argc, char **argv)
 }
 
 /* The commands that run BLAS (train, bench nn, classify), and --version
- * (which reports their kernel). Encode, decode, info and compare run on
- * lat's own kernels and threads. */
-static int uses_blas(const char *name)
+ * (which reports their kernel). Encode, decode, info, compare and the
+ * other benchmarks run on lat's own kernels and threads. */
+static int uses_blas(int argc, char **argv)
 {
-    static const char *const names[] = {"train", "bench", "classify", "--version", "-V"};
+    static const char *const names[] = {"train", "classify", "--version", "-V"};
+    if (strcmp(argv[1], "bench") == 0)
+        return argc > 2 && strcmp(argv[2], "nn") == 0;
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(name, names[i]) == 0)
+        if (strcmp(argv[1], names[i]) == 0)
             return 1;
     return 0;
 }
@@ -83,7 +85,7 @@ static void restart_with_blas_env(int argc, char **argv)
         return;
     const char *var, *value;
     LatBlasKernel k;
-    if (!uses_blas(argv[1])) {
+    if (!uses_blas(argc, argv)) {
         if (blas_threads_set())
             return;
         var = "OPENBLAS_NUM_THREADS";
