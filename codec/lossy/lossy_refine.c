@@ -10,9 +10,9 @@
 #include "nn/det_threads.h"
 
 /* Iterations per effort: each is a synthesis forward and backward, about
- * 0.43 s at 2 threads for a Kodak image (AMD EPYC: effort 5 about 9 s,
- * effort 9 about 52 s; models/README.md gives the measured times and the
- * gains they buy). */
+ * 0.38 s at 2 threads for a Kodak image (AMD EPYC: effort 5 8.5 s, effort
+ * 9 47 s; models/README.md gives the measured times and the gains they
+ * buy). */
 static const int effort_iterations[LOSSY_MAX_EFFORT + 1] = {0, 4, 8, 12, 16, 20, 32, 52, 80,
                                                             120};
 

@@ -69,7 +69,7 @@ void synth_grad_free(SynthGradWork *w)
     tensor_free(w->g);
     tensor_free(w->d[0]);
     tensor_free(w->d[1]);
-    for (int t = 0; t < SYNTH_GRAD_MAX_THREADS; t++)
+    for (int t = 0; t < NN_DET_MAX_THREADS; t++)
         nn_scratch_free(&w->s[t]);
     packed_free(w->packed);
     memset(w, 0, sizeof *w);
@@ -141,10 +141,8 @@ static int igdn_backward(const Gdn *l, const Tensor *x, const Tensor *dy, Tensor
                          SynthGradWork *w)
 {
     const size_t blocks = ((size_t)x->h * x->w + IGDN_BLOCK - 1) / IGDN_BLOCK;
-    int nt = nn_det_threads((long)blocks);
-    if (nt > SYNTH_GRAD_MAX_THREADS)
-        nt = SYNTH_GRAD_MAX_THREADS;
-    IgdnJob job[SYNTH_GRAD_MAX_THREADS];
+    const int nt = nn_det_threads((long)blocks);
+    IgdnJob job[NN_DET_MAX_THREADS];
     for (int t = 0; t < nt; t++)
         job[t] = (IgdnJob){l, x, dy, dx, blocks * t / nt, blocks * (t + 1) / nt, &w->s[t], 0};
     nn_det_run(igdn_work, job, sizeof job[0], nt);

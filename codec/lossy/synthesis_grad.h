@@ -11,6 +11,7 @@
 #ifndef LAT_LOSSY_SYNTHESIS_GRAD_H
 #define LAT_LOSSY_SYNTHESIS_GRAD_H
 #include "lossy/lossy_net.h"
+#include "nn/det_threads.h"
 
 /* The target image as the decoder's output is compared with it: planar
  * float in [0, 1], [channels][height][width], channels 1 (gray: compared
@@ -23,10 +24,9 @@ typedef struct SynthTarget {
 /* Buffers and packed weights reused from call to call, for one net whose
  * weights do not change (zero-initialise; synth_grad_free). */
 typedef struct SynthGradPacked SynthGradPacked;
-#define SYNTH_GRAD_MAX_THREADS 64   /* NN_DET_MAX_THREADS */
 typedef struct SynthGradWork {
     Tensor *zt, *dzt, *a[4], *g, *d[2];   /* a[i]: deconv i's output, kept for IGDN's backward */
-    NnScratch s[SYNTH_GRAD_MAX_THREADS];   /* one per thread of IGDN's backward */
+    NnScratch s[NN_DET_MAX_THREADS];   /* one per thread of IGDN's backward */
     SynthGradPacked *packed;
 } SynthGradWork;
 void synth_grad_free(SynthGradWork *w);
