@@ -45,6 +45,8 @@ int predictor_init(PlanePredictor *p, int kind, uint32_t width, int32_t lo, int3
     p->first_row = 1;
     p->nsub = kind == PREDICTOR_BLEND ? PRED_SUB_MAX : PRED_SUB;
     p->lms_w[0][0] = p->lms_w[1][0] = 1 << 15;   /* starts as (W + N) / 2 */
+    for (uint32_t q = 0; q < PRED_INV; q++)
+        p->inv[q] = (1u << 24) / (q + 1);
     p->val[2] = calloc(width, sizeof(int32_t));
     int ok = p->val[2] != NULL;
     for (int r = 0; r < 2; r++) {
@@ -210,7 +212,8 @@ int32_t predictor_predict(PlanePredictor *p, uint32_t x, uint32_t *activity)
         uint64_t es = (uint64_t)sN[i] + sW[i] + sNW[i] + sNE[i] + sN[i] + sW[i];
         /* weight ~ 1/err (1/err^2 measured 0.8% worse on the photo set) */
         const uint64_t q = es >> 2;   /* 32-bit division: 2^24 / (q + 1) is 0 beyond */
-        int64_t wt = (q < (1u << 24) ? (int64_t)((1u << 24) / ((uint32_t)q + 1)) : 0) + 1;
+        int64_t wt = (q < PRED_INV ? (int64_t)p->inv[q]
+                      : q < (1u << 24) ? (int64_t)((1u << 24) / ((uint32_t)q + 1)) : 0) + 1;
         if (i >= PRED_SUB)   /* the LMS predictors count 4 times */
             wt *= 4;
         wsum += wt;

@@ -28,6 +28,7 @@ enum { PREDICTOR_WEIGHTED = 0, PREDICTOR_MED = 1, PREDICTOR_COUNT = 2 };
 #define PRED_LMS_INPUTS 18   /* 12 neighbours, 6 side inputs */
 #define PRED_SIDE 6
 #define PRED_BIAS_CONTEXTS 96
+#define PRED_INV 1024       /* 2^24 / (q + 1) tabulated below this q */
 
 typedef struct PlanePredictor {
     uint32_t width;
@@ -50,6 +51,7 @@ typedef struct PlanePredictor {
     int64_t pred8;                  /* before bias correction */
     int64_t final8;                 /* after correction and clamping */
     int bias_ctx;
+    uint32_t inv[PRED_INV];         /* 2^24 / (q + 1): the blend's divisions, looked up */
 } PlanePredictor;
 
 /* Allocates the row buffers. Returns 0 or LAT_ERR_OUT_OF_MEMORY. */

@@ -19,6 +19,20 @@
 #define MIX_MAX (1 << 24)   /* |weight| <= 256 */
 #define SSE_RATE 7          /* SSE entries move 1/2^7 of the way */
 
+/* Where each slot's counter sits in a context's row: the bits of the
+ * common small residuals (bit length <= 5, and the sign) share the row's
+ * first cache line, so a sample mostly touches one line per counter set.
+ * Memory layout only: no effect on what is coded. */
+static const uint8_t slot_pos[RM_SLOTS] = {
+    /* unary 0..15 */ 0, 1, 2, 3, 4, 13, 16, 20, 22, 24, 25, 26, 27, 28, 29, 30,
+    /* 16 (unused) */ 31,
+    /* sign */ 5,
+    /* 18, 19 (unused) */ 32, 33,
+    /* first bit, n = 2..16 */ 6, 7, 8, 14, 17, 21, 34, 35, 36, 37, 38, 39, 40, 41, 42,
+    /* second bit, n = 3..16, b = 0, 1 */ 9, 10, 11, 12, 15, 18, 19, 23, 43, 44, 45, 46, 47, 48,
+    49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62,
+};
+
 /* Sizes of the counter sets' context spaces (they sum to RM_CONTEXTS). */
 static const uint32_t set_size[RM_COUNTERS] = {24 * 24, 160, 400, 400, 192, 144, 675, 675, 675};
 
@@ -68,7 +82,7 @@ int residual_model_init(ResidualModel *m, uint32_t max_abs, const StretchTable *
     if (m->max_length > RM_MAX_LENGTH)
         return LAT_ERR_INVALID_ARGUMENT;
     m->stretch = stretch;
-    m->counters = malloc((size_t)RM_CONTEXTS * RM_SLOTS * sizeof *m->counters);
+    m->counters = aligned_alloc(64, (size_t)RM_CONTEXTS * RM_ROW * sizeof *m->counters);
     m->low_bits = malloc((size_t)(RM_MAX_LENGTH + 1) * RM_ACT_LEVELS * sizeof *m->low_bits);
     m->weights = malloc((size_t)RM_SLOTS * RM_COARSE * RM_INPUTS * sizeof *m->weights);
     m->sse = malloc((size_t)RM_SLOTS * RM_ACT_LEVELS * 33 * sizeof *m->sse);
@@ -76,7 +90,7 @@ int residual_model_init(ResidualModel *m, uint32_t max_abs, const StretchTable *
         residual_model_free(m);
         return LAT_ERR_OUT_OF_MEMORY;
     }
-    for (size_t i = 0; i < (size_t)RM_CONTEXTS * RM_SLOTS; i++)
+    for (size_t i = 0; i < (size_t)RM_CONTEXTS * RM_ROW; i++)
         m->counters[i] = (BitCounter){32768, 0};
     for (size_t i = 0; i < (size_t)(RM_MAX_LENGTH + 1) * RM_ACT_LEVELS; i++)
         m->low_bits[i] = (BitCounter){32768, 0};
@@ -191,11 +205,9 @@ void residual_context(ResidualModel *m, const PlanePredictor *pp, uint32_t p, ui
     for (int k = 0; k < RM_COUNTERS; k++) {
         sc->ctx[k] = base + local[k];
         base += set_size[k];
-        /* The unary bins' and the sign's counters: fetched while the
+        /* The common bits' counters (slot_pos): fetched while the
          * predictor and the first bins work (no effect on the result). */
-        const BitCounter *row = &m->counters[(size_t)sc->ctx[k] * RM_SLOTS];
-        __builtin_prefetch(row);
-        __builtin_prefetch(row + SLOT_SIGN);
+        __builtin_prefetch(&m->counters[(size_t)sc->ctx[k] * RM_ROW]);
     }
 }
 
@@ -223,7 +235,7 @@ static int code_mixed(ResidualModel *m, BitCoder *bc, uint32_t slot, int bit)
     BitCounter *c[RM_COUNTERS];
     int32_t st[RM_INPUTS];
     for (int k = 0; k < RM_COUNTERS; k++) {
-        c[k] = &m->counters[(size_t)sc->ctx[k] * RM_SLOTS + slot];
+        c[k] = &m->counters[(size_t)sc->ctx[k] * RM_ROW + slot_pos[slot]];
         st[k] = m->stretch->v[c[k]->p >> 4];
     }
     st[RM_COUNTERS] = 256;

@@ -19,6 +19,7 @@
 #define RM_INPUTS 10          /* their stretched predictions and a bias */
 #define RM_MAX_LENGTH 16      /* bit length of |e| <= 16 (|e| <= 65535) */
 #define RM_SLOTS 63           /* modelled bit kinds, see residual_model.c */
+#define RM_ROW 64             /* counters per context: the slots, padded to 4 cache lines */
 #define RM_CONTEXTS 3897      /* all counter sets together, per slot */
 #define RM_COUNT_LIMIT 1023
 #define RM_ACT_LEVELS 24
@@ -40,7 +41,7 @@ typedef struct SampleContext {
 /* One plane's model: counters, mixer weights and SSE tables. */
 typedef struct ResidualModel {
     uint32_t max_length;          /* bit length of the largest |e| */
-    BitCounter *counters;         /* [RM_CONTEXTS][RM_SLOTS] */
+    BitCounter *counters;         /* [RM_CONTEXTS][RM_ROW], 64-byte aligned */
     BitCounter *low_bits;         /* [RM_MAX_LENGTH + 1][RM_ACT_LEVELS] */
     int32_t *weights;             /* [RM_SLOTS][RM_COARSE][RM_INPUTS], 16.16 */
     uint16_t *sse;                /* [RM_SLOTS][RM_ACT_LEVELS][33] */
