@@ -472,7 +472,8 @@ static void check_misc(void)
     CHECK_MSG(nn_blas_kernel_runs_here("Prescott") && nn_blas_kernel_runs_here("prescott")
               && !nn_blas_kernel_runs_here("NoSuchCore"), "kernels this CPU runs");
     CHECK_MSG(nn_blas_kernel_below("Prescott", "SkylakeX") && nn_blas_kernel_below("haswell", "SKYLAKEX")
-              && !nn_blas_kernel_below("SkylakeX", "Haswell") && !nn_blas_kernel_below("Zen", "Haswell")
+              && nn_blas_kernel_below("SkylakeX", "Haswell") && !nn_blas_kernel_below("Zen", "Haswell")
+              && !nn_blas_kernel_below("SapphireRapids", "Cooperlake")
               && !nn_blas_kernel_below("NewCore", "SkylakeX"), "kernel order");
 }
 

@@ -2,7 +2,8 @@
  * the shares of one minibatch split over 2 or 3 shards (evenly and not)
  * sum to the loss and gradients of the whole minibatch computed by one
  * trainer; trainer_step hands reduce every gradient and the 3 statistics,
- * and a failing reduce drops the step. */
+ * and a failing reduce drops the step; the trainer's threads (shards of
+ * its own) give the same sums. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,26 @@ static int logging_reduce(void *ctx, float *grad, size_t n, double *stats, int k
     r->k = k;
     r->calls++;
     return r->fail ? -1 : 0;
+}
+
+/* Largest difference between whole's gradients and the sum of the parts'
+ * gradients, relative to each tensor's largest gradient. */
+static double largest_difference(Trainer *whole, Trainer **part, int parts)
+{
+    double worst = 0;
+    for (int i = 0; i < LOSSY_TENSORS; i++) {
+        const Param *p = trainer_param(whole, i, NULL);
+        double scale = 0;
+        for (size_t j = 0; j < p->n; j++)
+            scale = fmax(scale, fabs(p->g[j]));
+        for (size_t j = 0; j < p->n; j++) {
+            double g = 0;
+            for (int s = 0; s < parts; s++)
+                g += trainer_param(part[s], i, NULL)->g[j];
+            worst = fmax(worst, fabs(g - p->g[j]) / (scale > 0 ? scale : 1));
+        }
+    }
+    return worst;
 }
 
 int main(void)
@@ -89,24 +110,29 @@ int main(void)
         }
         CHECK(fabs(sum - loss) <= 1e-5 * fabs(loss), "%d shards: loss %.9g, whole batch %.9g",
               shards, sum, loss);
-        double worst = 0;
-        for (int i = 0; i < LOSSY_TENSORS; i++) {
-            const Param *p = trainer_param(whole, i, NULL);
-            double scale = 0;
-            for (size_t j = 0; j < p->n; j++)
-                scale = fmax(scale, fabs(p->g[j]));
-            for (size_t j = 0; j < p->n; j++) {
-                double g = 0;
-                for (int s = 0; s < shards; s++)
-                    g += trainer_param(part[s], i, NULL)->g[j];
-                worst = fmax(worst, fabs(g - p->g[j]) / (scale > 0 ? scale : 1));
-            }
-        }
+        const double worst = largest_difference(whole, part, shards);
         printf("%d shards: loss %.9g (whole batch %.9g), largest gradient difference %.2e\n",
                shards, sum, loss, worst);
         CHECK(worst < 1e-4, "%d shards: gradients differ by %.3g of the largest", shards, worst);
         for (int s = 0; s < shards; s++)
             trainer_free(part[s]);
+    }
+    /* Threads: the trainer's own shards (a replica of the network each, on
+     * a thread of its own) give the whole batch's loss and gradients. */
+    for (int threads = 2; threads <= 3; threads++) {
+        TrainConfig c = cfg;
+        c.threads = threads;
+        Trainer *tt = new_trainer(&c, ck, ck_size, im, W, H);
+        CHECK(tt && trainer_shard_count(tt) == threads, "%d threads: shards", threads);
+        if (!tt)
+            continue;
+        const double l = trainer_loss_and_gradients(tt, 77);
+        const double worst = largest_difference(whole, &tt, 1);
+        printf("%d threads: loss %.9g, largest gradient difference %.2e\n", threads, l, worst);
+        CHECK(fabs(l - loss) <= 1e-5 * fabs(loss), "%d threads: loss %.9g, whole batch %.9g",
+              threads, l, loss);
+        CHECK(worst < 1e-4, "%d threads: gradients differ by %.3g of the largest", threads, worst);
+        trainer_free(tt);
     }
     trainer_free(whole);
 

@@ -14,17 +14,20 @@ const char *nn_blas_kernel_in_use(void);
 
 /* The best kernel for this CPU by CPUID (with the OS's register state):
  * "Cooperlake" (AVX-512 F/BW/DQ/VL and BF16), "SkylakeX" (AVX-512
- * F/BW/DQ/VL), "Haswell" (AVX2 and FMA); NULL on other CPUs. */
+ * F/BW/DQ/VL), "Haswell" (AVX2 and FMA); NULL on other CPUs. Except where
+ * a narrower kernel measured faster: "Haswell" on AMD family 19h (Zen 4
+ * splits AVX-512 into 256-bit halves). */
 const char *nn_blas_kernel_best(void);
 
-/* 1 when `name` (any case) is an OpenBLAS x86 kernel known to be slower
- * than `best`; 0 otherwise, also for names this table does not know (a
- * newer OpenBLAS's own choice is kept). */
+/* 1 when `name` (any case) is an OpenBLAS x86 kernel of another class
+ * (SSE, AVX2, AVX-512, AVX-512 with BF16) than `best`, hence slower on
+ * this CPU; 0 otherwise, also for names this table does not know (a newer
+ * OpenBLAS's own choice is kept). */
 int nn_blas_kernel_below(const char *name, const char *best);
 
 /* 1 when this CPU has the instructions of kernel `name` (any case): the
- * SSE-class kernels everywhere, the others as nn_blas_kernel_best says; 0
- * for other names. */
+ * SSE-class kernels everywhere, the others as CPUID says; 0 for other
+ * names. */
 int nn_blas_kernel_runs_here(const char *name);
 
 #endif

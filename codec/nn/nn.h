@@ -54,16 +54,20 @@
  * made from the calling thread only (n <= 0: no override) and returns the
  * previous override, so a library call can set its context's count and
  * restore it; it never changes OpenBLAS's. nn_get_threads: the count that
- * applies on the calling thread. */
+ * applies on the calling thread. nn_set_blas_threads sets OpenBLAS's count
+ * alone: for callers that run sgemm on several threads of their own (the
+ * trainer's shards), one OpenBLAS thread each. */
 void nn_set_threads(int n);   /* n <= 0: all cores */
+void nn_set_blas_threads(int n);
 int nn_set_local_threads(int n);
 int nn_get_threads(void);
 int nn_cpu_count(void);       /* online cores, at least 1 */
 
 /* ---- profiling (off by default; for lat bench nn) ----
  * When enabled, every sgemm issued by the layers adds its time and FLOPs
- * (2*M*N*K) to process-wide counters. mode: 0 off, 1 wall clock, 2 process
- * CPU time. Not thread-safe: enable only from a single-threaded caller. */
+ * (2*M*N*K) to process-wide counters (atomically: sgemm calls from several
+ * threads add their threads' times). mode: 0 off, 1 wall clock, 2 process
+ * CPU time. Enable, reset and read while no layer call runs. */
 #define NN_PROFILE_OFF 0
 #define NN_PROFILE_WALL 1
 #define NN_PROFILE_CPU 2

@@ -5,6 +5,7 @@
 
 #include <cblas.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <math.h>
 #include <stdlib.h>
@@ -31,6 +32,11 @@ void nn_set_threads(int n)
      * thread pool is resized then, which another thread's sgemm should not
      * meet needlessly). */
     atomic_store(&g_threads, n);
+    nn_set_blas_threads(n);
+}
+
+void nn_set_blas_threads(int n)
+{
     if (openblas_get_num_threads() != n)
         openblas_set_num_threads(n);
 }
@@ -256,7 +262,10 @@ void nn_accum_bias_grad(const float *dy, float *g, int c, size_t hw)
 /* ---- sgemm wrapper and profiling ---- */
 
 static int g_profile = 0;
+/* Under a lock: the trainer's shards call sgemm from several threads (their
+ * seconds add up: thread time inside GEMM). */
 static double g_gemm_seconds = 0.0, g_gemm_flop = 0.0;
+static pthread_mutex_t g_profile_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void nn_profile_enable(int mode) { g_profile = mode; }
 
@@ -288,7 +297,10 @@ void nn_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha,
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                 trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     if (g_profile) {
-        g_gemm_seconds += now_seconds() - t0;
+        const double dt = now_seconds() - t0;
+        pthread_mutex_lock(&g_profile_lock);
+        g_gemm_seconds += dt;
         g_gemm_flop += 2.0 * m * n * k;
+        pthread_mutex_unlock(&g_profile_lock);
     }
 }

@@ -52,7 +52,9 @@ typedef struct TrainConfig {
     long freeze_until;        /* transforms and y gains fixed while the step counter
                                  is below this (a fresh hyperprior learns first) */
     uint64_t seed;
-    int threads;              /* > 0: passed to nn_set_threads by trainer_new */
+    int threads;              /* > 0: passed to nn_set_threads by trainer_new; the
+                                 trainer then runs that many shards of this
+                                 process's crops (at most one per crop) */
     char model_id[33];
     /* Data parallel (tools/train): `shards` processes train one model. Every
      * process draws the whole minibatch (crops, levels, noise) from the
@@ -68,8 +70,6 @@ typedef struct TrainConfig {
 } TrainConfig;
 void train_default_config(TrainConfig *c);
 
-/* Threads of the NN engine (and BLAS) from now on; may change between steps. */
-void train_set_threads(int n);
 
 typedef struct TrainStats {
     long step;                /* steps done after this one */
@@ -122,6 +122,9 @@ double trainer_loss_and_gradients(Trainer *t, uint64_t seed);
 struct Param;
 struct Param *trainer_param(Trainer *t, int index, char name[16]);
 int trainer_tensor_count(const Trainer *t);
+/* Threads a step runs: data-parallel shards of this process's samples, one
+ * OpenBLAS thread each when there are several. */
+int trainer_shard_count(const Trainer *t);
 
 /* Architecture actually in use (after resume). */
 void trainer_arch(const Trainer *t, int *n, int *m, int *levels, float *lambdas);

@@ -14,12 +14,39 @@
 #include "lossy/lossy_latents.h"
 #include "lossy/lossy_net.h"
 #include "lossy/model_file.h"
+#include "nn/det_threads.h"
+#include "nn/det_train.h"
 #include "train/train_data.h"
 #include "train/train_hyper.h"
 
 /* Tensors before the last 3 (a factorized prior: of y, or of z with a
  * hyperprior), which have their own optimizer (--prior-lr-mult). */
 #define NET_PARAMS(t) ((t)->ntensors - 3)
+
+/* One thread's part of this process's share of the minibatch: samples
+ * [first, first + local) of that share, their activations, and the network
+ * it runs: the trainer's own (shard 0), or a replica that shares the
+ * trainer's values and has gradients of its own, added to the trainer's in
+ * shard order after every pass (so the sums never depend on timing). */
+typedef struct Shard {
+    struct Trainer *t;
+    LossyNet *net;           /* &t->net or &replica */
+    LossyNet replica;
+    int first, local;
+    int *level;              /* [local] */
+    uint64_t *noise_seed;    /* [local]: seeds of each sample's noise stream */
+    NnScratch scratch;
+    /* Activations (shapes for local samples of the configured crop). */
+    Tensor *x, *ga_a[4], *ga_g[3];   /* ga_a[3] = y */
+    Tensor *y_rate, *z;              /* y*g + u (rate), decoder input */
+    Tensor *gs_a[4], *gs_g[3];       /* gs_a[3] = x_hat */
+    /* Gradients. */
+    Tensor *d_ga_a[4], *d_ga_g[3], *d_z, *d_gs_a[4], *d_gs_g[3];
+    float *d_rate;                   /* one latent plane */
+    HyperTrain hyper;                /* architecture 3 */
+    double sums[3];                  /* its loss share, bits, summed MSE */
+    int err;
+} Shard;
 
 struct Trainer {
     TrainConfig cfg;
@@ -33,19 +60,15 @@ struct Trainer {
     ImageSet train;          /* every scale copy of every training image */
     int train_originals;
     ImageSet val;            /* center crops of validation images */
-    NnScratch scratch;
-    int first, local;        /* this shard: samples [first, first + local) of the batch */
-    int *level;              /* [local] */
-    uint64_t *noise_seed;    /* [local]: seeds of each sample's noise stream */
+    int first, local;        /* this process: samples [first, first + local) of the batch */
+    Shard *shard;            /* [nshards]: threads, each with part of local */
+    int nshards;
+    /* The transforms on the deterministic kernels (forwards and input
+     * gradients), packed from the weights before every pass; the shards
+     * share them. */
+    NnDetTrainLayer det_ga[4], det_gs[4];
+    NnDetGdn det_ga_gdn[3], det_gs_gdn[3];
     float *flat_grad;        /* all gradients, for cfg.reduce */
-    /* Activations (shapes for the configured batch and crop). */
-    Tensor *x, *ga_a[4], *ga_g[3];   /* ga_a[3] = y */
-    Tensor *y_rate, *z;              /* y*g + u (rate), decoder input */
-    Tensor *gs_a[4], *gs_g[3];       /* gs_a[3] = x_hat */
-    /* Gradients. */
-    Tensor *d_ga_a[4], *d_ga_g[3], *d_z, *d_gs_a[4], *d_gs_g[3];
-    float *d_rate;                   /* one latent plane */
-    HyperTrain hyper;                /* architecture 3 */
 };
 
 void train_default_config(TrainConfig *c)
@@ -75,77 +98,131 @@ void train_default_config(TrainConfig *c)
     snprintf(c->model_id, sizeof c->model_id, "photo-f%dm%d-v1", c->n, c->m);
 }
 
-void train_set_threads(int n) { nn_set_threads(n); }
 
-static void free_tensors(Trainer *t)
+static void free_shard(Shard *s)
 {
-    Tensor **all[] = {&t->x, &t->y_rate, &t->z, &t->d_z};
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+    Tensor **all[] = {&s->x, &s->y_rate, &s->z, &s->d_z};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         tensor_free(*all[i]);
-        *all[i] = NULL;
-    }
     for (int i = 0; i < 4; i++) {
-        tensor_free(t->ga_a[i]);
-        tensor_free(t->gs_a[i]);
-        tensor_free(t->d_ga_a[i]);
-        tensor_free(t->d_gs_a[i]);
+        tensor_free(s->ga_a[i]);
+        tensor_free(s->gs_a[i]);
+        tensor_free(s->d_ga_a[i]);
+        tensor_free(s->d_gs_a[i]);
     }
     for (int i = 0; i < 3; i++) {
-        tensor_free(t->ga_g[i]);
-        tensor_free(t->gs_g[i]);
-        tensor_free(t->d_ga_g[i]);
-        tensor_free(t->d_gs_g[i]);
+        tensor_free(s->ga_g[i]);
+        tensor_free(s->gs_g[i]);
+        tensor_free(s->d_ga_g[i]);
+        tensor_free(s->d_gs_g[i]);
     }
-    free(t->d_rate);
-    free(t->level);
-    free(t->noise_seed);
-    free(t->flat_grad);
-    hyper_train_free(&t->hyper);
+    if (s->net == &s->replica) {   /* its gradients only: the values are the trainer's */
+        NetTensor nt[LOSSY_MAX_TENSORS];
+        const int n = lossy_net_tensors(&s->replica, nt);
+        for (int i = 0; i < n; i++)
+            free(nt[i].p->g);
+    }
+    free(s->d_rate);
+    free(s->level);
+    free(s->noise_seed);
+    nn_scratch_free(&s->scratch);
+    hyper_train_free(&s->hyper);
+    memset(s, 0, sizeof *s);
 }
 
-static int alloc_tensors(Trainer *t)
+/* Shard k of n: its samples, its network (a replica for k > 0) and its
+ * activations. Returns 0 or -1. */
+static int alloc_shard(Trainer *t, Shard *s, int k, int n_shards)
 {
-    const int b = t->local, c = t->cfg.crop, n = t->net.n, m = t->net.m;
+    s->t = t;
+    s->first = k * t->local / n_shards;
+    s->local = (k + 1) * t->local / n_shards - s->first;
+    s->net = &t->net;
+    if (k > 0) {
+        s->replica = t->net;   /* shallow: the same values ... */
+        s->net = &s->replica;
+        NetTensor nt[LOSSY_MAX_TENSORS];
+        const int n = lossy_net_tensors(&s->replica, nt);
+        for (int i = 0; i < n; i++)   /* ... and gradients of its own */
+            nt[i].p->g = NULL;
+        for (int i = 0; i < n; i++)
+            if (param_alloc_grad(nt[i].p) < 0)
+                return -1;
+    }
+    const int b = s->local, c = t->cfg.crop, n = t->net.n, m = t->net.m;
     int err = 0;
 #define NEW(p, C, S) do { p = tensor_new(b, C, S, S); err |= !p; } while (0)
-    NEW(t->x, 3, c);
+    NEW(s->x, 3, c);
     for (int i = 0; i < 3; i++) {
-        NEW(t->ga_a[i], n, c >> (i + 1));
-        NEW(t->ga_g[i], n, c >> (i + 1));
-        NEW(t->d_ga_a[i], n, c >> (i + 1));
-        NEW(t->d_ga_g[i], n, c >> (i + 1));
-        NEW(t->gs_a[i], n, c >> (3 - i));
-        NEW(t->gs_g[i], n, c >> (3 - i));
-        NEW(t->d_gs_a[i], n, c >> (3 - i));
-        NEW(t->d_gs_g[i], n, c >> (3 - i));
+        NEW(s->ga_a[i], n, c >> (i + 1));
+        NEW(s->ga_g[i], n, c >> (i + 1));
+        NEW(s->d_ga_a[i], n, c >> (i + 1));
+        NEW(s->d_ga_g[i], n, c >> (i + 1));
+        NEW(s->gs_a[i], n, c >> (3 - i));
+        NEW(s->gs_g[i], n, c >> (3 - i));
+        NEW(s->d_gs_a[i], n, c >> (3 - i));
+        NEW(s->d_gs_g[i], n, c >> (3 - i));
     }
-    NEW(t->ga_a[3], m, c >> 4);
-    NEW(t->d_ga_a[3], m, c >> 4);
-    NEW(t->y_rate, m, c >> 4);
-    NEW(t->z, m, c >> 4);
-    NEW(t->d_z, m, c >> 4);
-    NEW(t->gs_a[3], 3, c);
-    NEW(t->d_gs_a[3], 3, c);
+    NEW(s->ga_a[3], m, c >> 4);
+    NEW(s->d_ga_a[3], m, c >> 4);
+    NEW(s->y_rate, m, c >> 4);
+    NEW(s->z, m, c >> 4);
+    NEW(s->d_z, m, c >> 4);
+    NEW(s->gs_a[3], 3, c);
+    NEW(s->d_gs_a[3], 3, c);
 #undef NEW
-    t->d_rate = malloc(sizeof(float) * (size_t)(c >> 4) * (c >> 4));
-    t->level = malloc(sizeof(int) * (size_t)b);
-    t->noise_seed = malloc(sizeof(uint64_t) * (size_t)b);
-    if (t->net.hyper.z > 0 && hyper_train_alloc(&t->hyper, &t->net, b, c) < 0)
+    s->d_rate = malloc(sizeof(float) * (size_t)(c >> 4) * (c >> 4));
+    s->level = malloc(sizeof(int) * (size_t)b);
+    s->noise_seed = malloc(sizeof(uint64_t) * (size_t)b);
+    if (t->net.hyper.z > 0 && hyper_train_alloc(&s->hyper, &t->net, b, c) < 0)
         err = 1;
-    return (err || !t->d_rate || !t->level || !t->noise_seed) ? -1 : 0;
+    return (err || !s->d_rate || !s->level || !s->noise_seed) ? -1 : 0;
+}
+
+/* Threads of this process: one shard each (at most one per sample). OpenBLAS
+ * then runs one thread per shard: a shard computes whole samples alone,
+ * which keeps both cores busy where 2 BLAS threads on one sample wait for
+ * each other (and for the serial work between GEMMs). */
+static int alloc_shards(Trainer *t)
+{
+    int n = nn_get_threads();
+    if (n > t->local)
+        n = t->local;
+    if (n > NN_DET_MAX_THREADS)
+        n = NN_DET_MAX_THREADS;
+    t->shard = calloc((size_t)n, sizeof *t->shard);
+    if (!t->shard)
+        return -1;
+    t->nshards = n;
+    for (int k = 0; k < n; k++)
+        if (alloc_shard(t, &t->shard[k], k, n) < 0)
+            return -1;
+    if (n > 1)
+        nn_set_blas_threads(1);
+    return 0;
 }
 
 void trainer_free(Trainer *t)
 {
     if (!t)
         return;
-    free_tensors(t);
+    for (int k = 0; k < t->nshards; k++)
+        free_shard(&t->shard[k]);
+    free(t->shard);
+    free(t->flat_grad);
+    for (int i = 0; i < 4; i++) {
+        nn_det_train_free(&t->det_ga[i]);
+        nn_det_train_free(&t->det_gs[i]);
+    }
+    for (int i = 0; i < 3; i++) {
+        nn_det_gdn_free(&t->det_ga_gdn[i]);
+        nn_det_gdn_free(&t->det_gs_gdn[i]);
+    }
     adam_free(&t->adam_net);
     adam_free(&t->adam_prior);
     lossy_net_free(&t->net);
     image_set_free(&t->train);
     image_set_free(&t->val);
-    nn_scratch_free(&t->scratch);
     free(t);
 }
 
@@ -249,7 +326,7 @@ int trainer_new(Trainer **out, const TrainConfig *cfg, const uint8_t *resume, si
         t->params[i] = nt[i].p;
     err = LAT_ERR_OUT_OF_MEMORY;
     if (adam_init(&t->adam_net, t->params, (size_t)NET_PARAMS(t)) < 0
-        || adam_init(&t->adam_prior, t->params + NET_PARAMS(t), 3) < 0 || alloc_tensors(t) < 0)
+        || adam_init(&t->adam_prior, t->params + NET_PARAMS(t), 3) < 0)
         goto fail;
     t->adam_net.clip_norm = cfg->clip;
     t->adam_prior.clip_norm = cfg->clip;
@@ -258,6 +335,8 @@ int trainer_new(Trainer **out, const TrainConfig *cfg, const uint8_t *resume, si
     model_opt_state_free(&opt);
     if (cfg->per_level_prior && t->net.prior_sets == 1 && t->net.levels > 1
         && split_prior(t) < 0)
+        goto fail;
+    if (alloc_shards(t) < 0)   /* after split_prior: replicas copy the final layout */
         goto fail;
     *out = t;
     return 0;
@@ -345,8 +424,8 @@ void trainer_arch(const Trainer *t, int *n, int *m, int *levels, float *lambdas)
 
 size_t trainer_param_count(Trainer *t) { return lossy_net_param_count(&t->net); }
 
-/* Draws the whole minibatch, every shard the same, and extracts this
- * shard's crops. */
+/* Draws the whole minibatch, every process the same, and extracts this
+ * process's crops into its shards. */
 static void sample_batch(Trainer *t)
 {
     const int b = t->cfg.batch, c = t->cfg.crop;
@@ -362,9 +441,12 @@ static void sample_batch(Trainer *t)
         const int at = s - t->first;
         if (at < 0 || at >= t->local)
             continue;
-        image_crop_planar(im, x0, y0, c, flip, t->x->data + per * at);
-        t->level[at] = level;
-        t->noise_seed[at] = noise_seed;
+        Shard *sh = t->shard;
+        while (at >= sh->first + sh->local)
+            sh++;
+        image_crop_planar(im, x0, y0, c, flip, sh->x->data + per * (at - sh->first));
+        sh->level[at - sh->first] = level;
+        sh->noise_seed[at - sh->first] = noise_seed;
     }
 }
 
@@ -380,41 +462,42 @@ static void sample_batch(Trainer *t)
  * accumulates every parameter gradient of its share of the mean loss over
  * the whole batch; sets that share, the shard's total bits and its summed
  * per-sample MSE. Returns 0 or a LatError. */
-static int forward_backward(Trainer *t, double *loss_out, double *bits_out, double *mse_out)
+static int forward_backward(Shard *sh, double *loss_out, double *bits_out, double *mse_out)
 {
-    LossyNet *net = &t->net;
-    NnScratch *s = &t->scratch;
-    const int B = t->cfg.batch, NB = t->local, C = t->cfg.crop, M = net->m;
+    const Trainer *t = sh->t;
+    LossyNet *net = sh->net;
+    NnScratch *s = &sh->scratch;
+    const int B = t->cfg.batch, NB = sh->local, C = t->cfg.crop, M = net->m;
 
     /* ---- forward ---- */
-    const Tensor *in = t->x;
+    const Tensor *in = sh->x;
     for (int i = 0; i < 3; i++) {
-        NN_TRY(conv2d_forward(&net->ga[i], in, t->ga_a[i], s));
-        NN_TRY(gdn_forward(&net->ga_gdn[i], t->ga_a[i], t->ga_g[i], s));
-        in = t->ga_g[i];
+        NN_TRY(nn_det_train_forward(&t->det_ga[i], in, sh->ga_a[i]));
+        NN_TRY(nn_det_gdn_forward(&t->det_ga_gdn[i], sh->ga_a[i], sh->ga_g[i]));
+        in = sh->ga_g[i];
     }
-    NN_TRY(conv2d_forward(&net->ga[3], in, t->ga_a[3], s));
-    const Tensor *y = t->ga_a[3];
+    NN_TRY(nn_det_train_forward(&t->det_ga[3], in, sh->ga_a[3]));
+    const Tensor *y = sh->ga_a[3];
     const size_t hw = (size_t)y->h * y->w;
     const double pixels = (double)C * C;
     const float rate_scale = (float)(1.0 / (B * pixels));
     double bits_total = 0;
     const int hyper = net->hyper.z > 0;
     if (hyper)
-        NN_TRY(hyper_train_forward(&t->hyper, net, y, t->level, t->cfg.ste, rate_scale,
-                                   t->noise_seed, s, &bits_total));
+        NN_TRY(hyper_train_forward(&sh->hyper, net, y, sh->level, t->cfg.ste, rate_scale,
+                                   sh->noise_seed, s, &bits_total));
     /* Gains, quantization and the rate (with its backward: it needs only y). */
-    tensor_zero(t->d_ga_a[3]);
+    tensor_zero(sh->d_ga_a[3]);
     for (int b = 0; b < NB; b++) {
-        const int l = t->level[b];
+        const int l = sh->level[b];
         Rng noise;
-        rng_seed(&noise, t->noise_seed[b]);
+        rng_seed(&noise, sh->noise_seed[b]);
         for (int k = 0; k < M; k++) {
             const float lg = net->gain.v[(size_t)l * M + k], lig = net->igain.v[(size_t)l * M + k];
             const float g = expf(lg), ig = expf(lig);
             const float *yp = y->data + ((size_t)b * M + k) * hw;
-            float *yr = t->y_rate->data + ((size_t)b * M + k) * hw;
-            float *zp = t->z->data + ((size_t)b * M + k) * hw;
+            float *yr = sh->y_rate->data + ((size_t)b * M + k) * hw;
+            float *zp = sh->z->data + ((size_t)b * M + k) * hw;
             for (size_t i = 0; i < hw; i++) {
                 const float v = yp[i] * g;
                 yr[i] = v + rng_uniform(&noise) - 0.5f;
@@ -422,44 +505,44 @@ static int forward_backward(Trainer *t, double *loss_out, double *bits_out, doub
             }
             if (hyper) {
                 double d_lg;
-                bits_total += hyper_train_y_bits(&t->hyper, net, b, k, lg, yr, hw, rate_scale,
-                                                 t->d_rate, &d_lg);
+                bits_total += hyper_train_y_bits(&sh->hyper, net, b, k, lg, yr, hw, rate_scale,
+                                                 sh->d_rate, &d_lg);
                 net->gain.g[(size_t)l * M + k] += (float)d_lg;
             } else {
                 bits_total += prior_bits_backward(&net->prior, lossy_prior_channel(net, l, k), yr,
-                                                  hw, rate_scale, t->d_rate);
+                                                  hw, rate_scale, sh->d_rate);
             }
-            float *dy = t->d_ga_a[3]->data + ((size_t)b * M + k) * hw;
+            float *dy = sh->d_ga_a[3]->data + ((size_t)b * M + k) * hw;
             double dg = 0;
             for (size_t i = 0; i < hw; i++) {
-                dy[i] += t->d_rate[i] * g;
-                dg += (double)t->d_rate[i] * yp[i];
+                dy[i] += sh->d_rate[i] * g;
+                dg += (double)sh->d_rate[i] * yp[i];
             }
             net->gain.g[(size_t)l * M + k] += (float)(dg * g);
         }
     }
-    in = t->z;
+    in = sh->z;
     for (int i = 0; i < 3; i++) {
-        NN_TRY(deconv2d_forward(&net->gs[i], in, t->gs_a[i], s));
-        NN_TRY(gdn_forward(&net->gs_gdn[i], t->gs_a[i], t->gs_g[i], s));
-        in = t->gs_g[i];
+        NN_TRY(nn_det_train_forward(&t->det_gs[i], in, sh->gs_a[i]));
+        NN_TRY(nn_det_gdn_forward(&t->det_gs_gdn[i], sh->gs_a[i], sh->gs_g[i]));
+        in = sh->gs_g[i];
     }
-    NN_TRY(deconv2d_forward(&net->gs[3], in, t->gs_a[3], s));
+    NN_TRY(nn_det_train_forward(&t->det_gs[3], in, sh->gs_a[3]));
 
     /* ---- distortion and its gradient ---- */
-    const Tensor *xh = t->gs_a[3];
+    const Tensor *xh = sh->gs_a[3];
     const size_t per = (size_t)3 * C * C;
     double mse_sum = 0, loss = 0;
     for (int b = 0; b < NB; b++) {
-        const float *xp = t->x->data + per * b, *hp = xh->data + per * b;
-        float *d = t->d_gs_a[3]->data + per * b;
+        const float *xp = sh->x->data + per * b, *hp = xh->data + per * b;
+        float *d = sh->d_gs_a[3]->data + per * b;
         double se = 0;
         for (size_t i = 0; i < per; i++) {
             double e = (double)hp[i] - xp[i];
             se += e * e;
         }
         const double mse = se / per;
-        const double lam = net->lambda[t->level[b]] * 255.0 * 255.0;
+        const double lam = net->lambda[sh->level[b]] * 255.0 * 255.0;
         const float coef = (float)(lam * 2.0 / per / B);
         for (size_t i = 0; i < per; i++)
             d[i] = coef * (hp[i] - xp[i]);
@@ -474,22 +557,23 @@ static int forward_backward(Trainer *t, double *loss_out, double *bits_out, doub
     if (!frozen) {
         /* ---- backward through g_s ---- */
         for (int i = 3; i >= 0; i--) {
-            const Tensor *xin = i > 0 ? t->gs_g[i - 1] : t->z;
-            Tensor *dxin = i > 0 ? t->d_gs_g[i - 1] : t->d_z;
-            NN_TRY(deconv2d_backward(&net->gs[i], xin, t->d_gs_a[i], dxin, s));
+            const Tensor *xin = i > 0 ? sh->gs_g[i - 1] : sh->z;
+            Tensor *dxin = i > 0 ? sh->d_gs_g[i - 1] : sh->d_z;
+            NN_TRY(deconv2d_backward(&net->gs[i], xin, sh->d_gs_a[i], NULL, s));
+            NN_TRY(nn_det_train_input_grad(&t->det_gs[i], sh->d_gs_a[i], dxin));
             if (i > 0)
-                NN_TRY(gdn_backward(&net->gs_gdn[i - 1], t->gs_a[i - 1], t->d_gs_g[i - 1],
-                                    t->d_gs_a[i - 1], s));
+                NN_TRY(gdn_backward(&net->gs_gdn[i - 1], sh->gs_a[i - 1], sh->d_gs_g[i - 1],
+                                    sh->d_gs_a[i - 1], s));
         }
         /* ---- through the gains (straight-through rounding) ---- */
         for (int b = 0; b < NB; b++) {
-            const int l = t->level[b];
+            const int l = sh->level[b];
             for (int k = 0; k < M; k++) {
                 const float g = expf(net->gain.v[(size_t)l * M + k]);
                 const float ig = expf(net->igain.v[(size_t)l * M + k]);
                 const size_t off = ((size_t)b * M + k) * hw;
-                const float *yp = y->data + off, *dz = t->d_z->data + off, *zp = t->z->data + off;
-                float *dy = t->d_ga_a[3]->data + off;
+                const float *yp = y->data + off, *dz = sh->d_z->data + off, *zp = sh->z->data + off;
+                float *dy = sh->d_ga_a[3]->data + off;
                 double dg = 0, dig = 0;
                 for (size_t i = 0; i < hw; i++) {
                     dy[i] += dz[i] * ig * g;
@@ -502,16 +586,18 @@ static int forward_backward(Trainer *t, double *loss_out, double *bits_out, doub
         }
     }
     if (hyper)
-        NN_TRY(hyper_train_backward(&t->hyper, net, y, t->level, t->d_ga_a[3], s));
+        NN_TRY(hyper_train_backward(&sh->hyper, net, y, sh->level, sh->d_ga_a[3], s));
     if (!frozen) {
         /* ---- backward through g_a ---- */
         for (int i = 3; i >= 0; i--) {
-            const Tensor *xin = i > 0 ? t->ga_g[i - 1] : t->x;
-            Tensor *dxin = i > 0 ? t->d_ga_g[i - 1] : NULL;
-            NN_TRY(conv2d_backward(&net->ga[i], xin, t->d_ga_a[i], dxin, s));
+            const Tensor *xin = i > 0 ? sh->ga_g[i - 1] : sh->x;
+            Tensor *dxin = i > 0 ? sh->d_ga_g[i - 1] : NULL;
+            NN_TRY(conv2d_backward(&net->ga[i], xin, sh->d_ga_a[i], NULL, s));
+            if (dxin)
+                NN_TRY(nn_det_train_input_grad(&t->det_ga[i], sh->d_ga_a[i], dxin));
             if (i > 0)
-                NN_TRY(gdn_backward(&net->ga_gdn[i - 1], t->ga_a[i - 1], t->d_ga_g[i - 1],
-                                    t->d_ga_a[i - 1], s));
+                NN_TRY(gdn_backward(&net->ga_gdn[i - 1], sh->ga_a[i - 1], sh->d_ga_g[i - 1],
+                                    sh->d_ga_a[i - 1], s));
         }
     }
 
@@ -521,12 +607,76 @@ static int forward_backward(Trainer *t, double *loss_out, double *bits_out, doub
     return 0;
 }
 
+/* The deterministic kernels' packing of the current weights. Returns 0 or
+ * an NN_ERR_*. */
+static int pack_transforms(Trainer *t)
+{
+    const LossyNet *net = &t->net;
+    int err = 0;
+    for (int i = 0; i < 4 && err == 0; i++) {
+        const int in = t->cfg.crop >> i;
+        err = nn_det_train_conv2d_pack(&t->det_ga[i], &net->ga[i], in, in);
+        if (err == 0)
+            err = nn_det_train_deconv2d_pack(&t->det_gs[i], &net->gs[i]);
+    }
+    for (int i = 0; i < 3 && err == 0; i++) {
+        nn_det_gdn_free(&t->det_ga_gdn[i]);
+        nn_det_gdn_free(&t->det_gs_gdn[i]);
+        err = nn_det_gdn_pack(&t->det_ga_gdn[i], &net->ga_gdn[i]);
+        if (err == 0)
+            err = nn_det_gdn_pack(&t->det_gs_gdn[i], &net->gs_gdn[i]);
+    }
+    return err;
+}
+
+static void *shard_work(void *arg)
+{
+    Shard *sh = arg;
+    /* Several shards: each is one thread (its sgemm calls too). */
+    const int old = nn_set_local_threads(sh->t->nshards > 1 ? 1 : 0);
+    sh->err = forward_backward(sh, &sh->sums[0], &sh->sums[1], &sh->sums[2]);
+    nn_set_local_threads(old);
+    return NULL;
+}
+
+/* Forward and backward of every shard, on threads; then the replicas'
+ * gradients are added to the trainer's in shard order (and zeroed), and
+ * sums[3] is the shards' loss share, bits and summed MSE. Returns 0 or the
+ * first shard's error. */
+static int forward_backward_shards(Trainer *t, double sums[3])
+{
+    sums[0] = sums[1] = sums[2] = 0;
+    if (pack_transforms(t) < 0)
+        return LAT_ERR_OUT_OF_MEMORY;
+    nn_det_run(shard_work, t->shard, sizeof t->shard[0], t->nshards);
+    int err = 0;
+    for (int k = 0; k < t->nshards; k++) {
+        Shard *sh = &t->shard[k];
+        if (sh->err < 0 && err == 0)
+            err = sh->err;
+        for (int j = 0; j < 3; j++)
+            sums[j] += sh->sums[j];
+        if (sh->net != &sh->replica)
+            continue;
+        NetTensor nt[LOSSY_MAX_TENSORS];
+        const int n = lossy_net_tensors(&sh->replica, nt);
+        for (int i = 0; i < n; i++) {
+            float *g = t->params[i]->g, *r = nt[i].p->g;
+            for (size_t j = 0; j < nt[i].p->n; j++) {
+                g[j] += r[j];
+                r[j] = 0;
+            }
+        }
+    }
+    return err;
+}
+
 double trainer_loss_and_gradients(Trainer *t, uint64_t seed)
 {
     rng_seed(&t->rng, seed);
     sample_batch(t);
-    double loss, bits, mse;
-    return forward_backward(t, &loss, &bits, &mse) < 0 ? NAN : loss;
+    double sums[3];
+    return forward_backward_shards(t, sums) < 0 ? NAN : sums[0];
 }
 
 static void zero_gradients(Trainer *t)
@@ -565,7 +715,7 @@ int trainer_step(Trainer *t, TrainStats *st)
     const double pixels = (double)C * C;
     sample_batch(t);
     double sums[3];   /* loss, bits, summed MSE: this shard's, then the batch's */
-    int err = forward_backward(t, &sums[0], &sums[1], &sums[2]);
+    int err = forward_backward_shards(t, sums);
     if (err < 0)
         sums[0] = NAN;   /* the other shards drop this step too */
     if (t->cfg.reduce && reduce_gradients(t, sums, 3) < 0 && err == 0)
@@ -664,7 +814,7 @@ int trainer_validate(Trainer *t, double level_pos, ValStats *vs)
     const int M = net->m;
     Tensor *x = tensor_new(0, 0, 0, 0), *y = tensor_new(0, 0, 0, 0), *xh = tensor_new(0, 0, 0, 0);
     float *g = malloc(sizeof(float) * (size_t)M), *ig = malloc(sizeof(float) * (size_t)M);
-    LossyWork work = {.s = t->scratch};   /* borrows the training scratch */
+    LossyWork work = {.s = t->shard[0].scratch};   /* borrows shard 0's scratch */
     int err = LAT_ERR_OUT_OF_MEMORY;
     if (!x || !y || !xh || !g || !ig)
         goto done;
@@ -710,7 +860,7 @@ int trainer_validate(Trainer *t, double level_pos, ValStats *vs)
     }
     err = 0;
 done:
-    t->scratch = work.s;   /* possibly grown: give it back */
+    t->shard[0].scratch = work.s;   /* possibly grown: give it back */
     work.s = (NnScratch){0};
     lossy_work_free(&work);
     tensor_free(x);
@@ -752,6 +902,8 @@ int trainer_serialize(Trainer *t, int with_optimizer, const char *note, uint8_t 
 }
 
 int trainer_tensor_count(const Trainer *t) { return t->ntensors; }
+
+int trainer_shard_count(const Trainer *t) { return t->nshards; }
 
 Param *trainer_param(Trainer *t, int index, char name[16])
 {

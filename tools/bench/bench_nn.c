@@ -17,8 +17,10 @@
 #include "lat.h"
 #include "nn/det_conv.h"
 #include "nn/nn.h"
+#include "train/train.h"
 
 #include <cblas.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +48,6 @@ typedef struct Transform {
     int nl;
     BLayer l[MAX_LAYERS];
     Tensor *act[MAX_LAYERS + 1];   /* act[0] input, act[i+1] output of layer i */
-    Tensor *grad[MAX_LAYERS + 1];  /* gradients w.r.t. act[] (training step) */
     double seconds;
     double det_seconds;        /* deterministic kernels, GDN fused as in the codec */
 } Transform;
@@ -140,7 +141,7 @@ static Tensor *must_tensor(int n, int c, int h, int w)
 
 /* Allocates activations for an input of shape [n, c, h, w] (act[0] given),
  * and fills in each layer's GEMM shape. */
-static void plan(Transform *t, Tensor *input, int with_grads)
+static void plan(Transform *t, Tensor *input)
 {
     t->act[0] = input;
     for (int i = 0; i < t->nl; i++) {
@@ -164,9 +165,6 @@ static void plan(Transform *t, Tensor *input, int with_grads)
         }
         t->act[i + 1] = must_tensor(x->n, c, h, w);
     }
-    if (with_grads)
-        for (int i = 0; i <= t->nl; i++)
-            t->grad[i] = must_tensor(t->act[i]->n, t->act[i]->c, t->act[i]->h, t->act[i]->w);
 }
 
 static void must_run(int nn_err)
@@ -215,15 +213,6 @@ static void transform_forward_det(Transform *t)
     }
 }
 
-static void layer_backward(BLayer *l, const Tensor *x, const Tensor *dy, Tensor *dx, NnScratch *s)
-{
-    switch (l->kind) {
-    case K_CONV: must_run(conv2d_backward(&l->conv, x, dy, dx, s)); break;
-    case K_DECONV: must_run(deconv2d_backward(&l->deconv, x, dy, dx, s)); break;
-    default: must_run(gdn_backward(&l->gdn, x, dy, dx, s)); break;
-    }
-}
-
 static double gemm_flop(const BLayer *l) { return 2.0 * l->gm * (double)l->gn * l->gk; }
 
 static void free_transform(Transform *t, int free_input)
@@ -238,8 +227,6 @@ static void free_transform(Transform *t, int free_input)
     }
     for (int i = free_input ? 0 : 1; i <= t->nl; i++)
         tensor_free(t->act[i]);
-    for (int i = 0; i <= t->nl; i++)
-        tensor_free(t->grad[i]);
 }
 
 /* Operands of a plain sgemm with a layer's shape and transposes. */
@@ -345,84 +332,65 @@ static double transform_bound(const Transform *t)
     return b;
 }
 
-/* ---- training step: MSE(x_hat, x) + lambda * mean(y^2), batch of crops ---- */
+/* ---- training step: the trainer's own (codec/train), on synthetic photos ---- */
 
 typedef struct TrainResult {
-    double seconds, gemm_seconds, gemm_flop;
+    double seconds, gemm_seconds, gemm_flop;   /* gemm_seconds: summed over threads */
+    int shards;
 } TrainResult;
 
-static void train_step(Transform *ga, Transform *gs, Adam *adam, NnScratch *s)
+/* A smooth RGB test picture with some texture (the step's cost does not
+ * depend on the content; the values only need to stay finite). */
+static uint8_t *synthetic_photo(int w, int h, Rng *rng)
 {
-    for (int i = 0; i < ga->nl; i++)
-        layer_forward(&ga->l[i], ga->act[i], ga->act[i + 1], s);
-    /* g_s consumes g_a's output (shared tensor: gs->act[0] == ga->act[nl]) */
-    for (int i = 0; i < gs->nl; i++)
-        layer_forward(&gs->l[i], gs->act[i], gs->act[i + 1], s);
-    const Tensor *xh = gs->act[gs->nl], *x = ga->act[0];
-    Tensor *dxh = gs->grad[gs->nl];
-    size_t n = tensor_count(xh);
-    for (size_t k = 0; k < n; k++)
-        dxh->data[k] = 2.0f * (xh->data[k] - x->data[k]) / (float)n;
-    for (int i = gs->nl - 1; i >= 0; i--)
-        layer_backward(&gs->l[i], gs->act[i], gs->grad[i + 1], gs->grad[i], s);
-    /* rate proxy: d(0.01 * mean(y^2))/dy added to the gradient from g_s */
-    const Tensor *y = ga->act[ga->nl];
-    Tensor *dy = gs->grad[0];
-    size_t ny = tensor_count(y);
-    for (size_t k = 0; k < ny; k++)
-        dy->data[k] += 0.02f * y->data[k] / (float)ny;
-    for (int i = ga->nl - 1; i >= 0; i--)
-        layer_backward(&ga->l[i], ga->act[i], i == ga->nl - 1 ? dy : ga->grad[i + 1],
-                       i == 0 ? NULL : ga->grad[i], s);
-    adam_step(adam);
+    uint8_t *rgb = malloc((size_t)w * h * 3);
+    if (!rgb)
+        return NULL;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            for (int c = 0; c < 3; c++) {
+                float v = 128 + 60 * sinf(0.011f * x * (c + 1) + 0.017f * y) + 30 * rng_uniform(rng);
+                rgb[((size_t)y * w + x) * 3 + c] = (uint8_t)v;
+            }
+    return rgb;
 }
 
-static int collect_params(Transform *t, Param **out, int n)
+static TrainResult measure_train_step(int batch, int crop, int N, int M, int runs, Rng *rng)
 {
-    for (int i = 0; i < t->nl; i++) {
-        BLayer *l = &t->l[i];
-        if (l->kind == K_CONV) { out[n++] = &l->conv.w; out[n++] = &l->conv.b; }
-        else if (l->kind == K_DECONV) { out[n++] = &l->deconv.w; out[n++] = &l->deconv.b; }
-        else { out[n++] = &l->gdn.beta_raw; out[n++] = &l->gdn.gamma_raw; }
-    }
-    return n;
-}
-
-static TrainResult measure_train_step(int batch, int size, int N, int M, int runs, NnScratch *s, Rng *rng)
-{
-    Transform ga, gs;
-    build(&ga, 0, N, M, rng);
-    build(&gs, 1, N, M, rng);
-    Tensor *x = must_tensor(batch, 3, size, size);
-    fill_uniform(x->data, tensor_count(x), rng);
-    plan(&ga, x, 1);
-    plan(&gs, ga.act[ga.nl], 1);
-    Param *params[4 * MAX_LAYERS];
-    int np = collect_params(&ga, params, 0);
-    np = collect_params(&gs, params, np);
-    Adam adam;
-    if (adam_init(&adam, params, (size_t)np) != 0) {
-        fprintf(stderr, "lat bench nn: out of memory\n");
+    TrainConfig cfg;
+    train_default_config(&cfg);
+    cfg.n = N;
+    cfg.m = M;
+    cfg.batch = batch;
+    cfg.crop = crop;
+    cfg.threads = nn_get_threads();
+    Trainer *t = NULL;
+    uint8_t *photo = synthetic_photo(2 * crop, 2 * crop, rng);
+    if (!photo || trainer_new(&t, &cfg, NULL, 0) != 0
+        || trainer_add_image(t, photo, 2 * crop, 2 * crop, 0) != 0) {
+        fprintf(stderr, "lat bench nn: cannot set up the trainer (out of memory?)\n");
         exit(1);
     }
+    free(photo);
     double *tt = malloc(sizeof(double) * (size_t)runs), *tg = malloc(sizeof(double) * (size_t)runs);
     double flop = 0.0;
-    for (int r = -1; r < runs; r++) {
+    for (int r = -1; r < runs; r++) {   /* run -1 warms up (allocations, BLAS buffers) */
         nn_profile_reset();
         double t0 = now_s();
-        train_step(&ga, &gs, &adam, s);
+        if (trainer_step(t, NULL) != 0) {
+            fprintf(stderr, "lat bench nn: training step failed\n");
+            exit(1);
+        }
         double dt = now_s() - t0;
         if (r >= 0) {
             tt[r] = dt;
             nn_profile_get(&tg[r], &flop);
         }
     }
-    TrainResult res = { median(tt, runs), median(tg, runs), flop };
-    free(tt); free(tg);
-    adam_free(&adam);
-    gs.act[0] = NULL;   /* owned by ga */
-    free_transform(&gs, 0);
-    free_transform(&ga, 1);
+    TrainResult res = { median(tt, runs), median(tg, runs), flop, trainer_shard_count(t) };
+    free(tt);
+    free(tg);
+    trainer_free(t);
     return res;
 }
 
@@ -508,16 +476,16 @@ int bench_nn(int argc, char **argv)
         fill_uniform(img->data, tensor_count(img), &rng);
         Transform *ga = &tr[2 * c], *gs = &tr[2 * c + 1];
         build(ga, 0, N, M, &rng);
-        plan(ga, img, 0);
+        plan(ga, img);
         measure_transform(ga, runs, &s, &rng);
         build(gs, 1, N, M, &rng);
-        plan(gs, ga->act[ga->nl], 0);
+        plan(gs, ga->act[ga->nl]);
         measure_transform(gs, runs, &s, &rng);
     }
 
-    TrainResult trn = { 0, 0, 0 };
+    TrainResult trn = { 0, 0, 0, 0 };
     if (train)
-        trn = measure_train_step(8, 256, 128, 192, runs, &s, &rng);
+        trn = measure_train_step(8, 256, 128, 192, runs, &rng);
 
     if (json) {
         printf("{\"threads\": %d, \"runs\": %d, \"clock\": \"%s\", \"det_path\": \"%s\", "
@@ -550,8 +518,9 @@ int bench_nn(int argc, char **argv)
         printf("]");
         if (train)
             printf(",\n \"train_step\": {\"batch\": 8, \"size\": 256, \"N\": 128, \"M\": 192, "
-                   "\"seconds\": %.6f, \"gemm_seconds\": %.6f, \"gemm_gflop\": %.3f}",
-                   trn.seconds, trn.gemm_seconds, trn.gemm_flop * 1e-9);
+                   "\"shards\": %d, \"seconds\": %.6f, \"gemm_thread_seconds\": %.6f, "
+                   "\"gemm_gflop\": %.3f}",
+                   trn.shards, trn.seconds, trn.gemm_seconds, trn.gemm_flop * 1e-9);
         printf("}\n");
     } else {
         for (int c = 0; c < ntr; c++) {
@@ -574,11 +543,17 @@ int bench_nn(int argc, char **argv)
                    "sgemm path; FMA bound %.1f ms, ratio %.2fx\n", tr[c].det_seconds * 1e3,
                    tr[c].det_seconds / tr[c].seconds, fb * 1e3, tr[c].det_seconds / fb);
         }
-        if (train)
-            printf("\ntraining step (8 x 256x256, N=128, M=192, fwd+bwd+Adam): %.1f ms, "
-                   "GEMM %.1f ms (%.0f%%), %.1f GFLOP in GEMM, %.1f GFLOP/s\n",
-                   trn.seconds * 1e3, trn.gemm_seconds * 1e3, 100.0 * trn.gemm_seconds / trn.seconds,
-                   trn.gemm_flop * 1e-9, trn.gemm_flop / trn.seconds * 1e-9);
+        if (train) {
+            /* GEMM share: of the threads' time (shards x wall); its rate per
+             * GEMM thread-second, times the threads that ran them. */
+            printf("\ntraining step (lat train's: 8 x 256x256, N=128, M=192, fwd+bwd+Adam, "
+                   "%d shard(s)): %.1f ms; GEMM %.1f thread-ms (%.0f%% of %d x wall), "
+                   "%.1f GFLOP at %.1f GFLOP/s\n",
+                   trn.shards, trn.seconds * 1e3, trn.gemm_seconds * 1e3,
+                   100.0 * trn.gemm_seconds / (trn.shards > 1 ? trn.shards * trn.seconds : trn.seconds),
+                   trn.shards > 1 ? trn.shards : 1, trn.gemm_flop * 1e-9,
+                   trn.gemm_flop / trn.gemm_seconds * 1e-9 * (trn.shards > 1 ? trn.shards : 1));
+        }
         if (!train)
             printf("\nms, GFLOP/s, ratio, in-gemm: the sgemm path (nn.h); ratio = plain sgemm time / "
                    "layer time; in-gemm = share of layer time inside sgemm; det: the deterministic "

@@ -68,9 +68,9 @@ static void usage(FILE *f)
         "                           fixed) while the step counter is below S\n"
         "  --val-levels a,b,...     level positions validated (default: lowest, middle, top)\n"
         "  --seed S                 random seed (default 1)\n"
-        "  --threads T|auto         threads (default 2; 1 per rank under mpirun); auto: 1 or\n"
-        "                           2, re-measured every 500 steps (on a busy machine BLAS\n"
-        "                           threads that wait for each other waste the second core)\n\n"
+        "  --threads T|auto         threads, each computing whole crops of the minibatch\n"
+        "                           (data parallel, one BLAS thread each; default and auto:\n"
+        "                           all cores; 1 per rank under mpirun)\n\n"
         "Data parallel: mpirun -np K lat train ... runs K ranks (processes); each computes\n"
         "its share (--batch / K crops) of every minibatch, the gradients are summed over\n"
         "the ranks, and rank 0 validates, logs and writes the files. The minibatches\n"
@@ -294,44 +294,6 @@ static void format_duration(double s, char *buf, size_t len)
     snprintf(buf, len, "%ldh%02ldm%02lds", v / 3600, v / 60 % 60, v % 60);
 }
 
-/* --threads auto: runs mostly with the thread count that was faster at the
- * last trial; every 500 steps, times 25 steps with the other count (step
- * times from the end of each window, so a validation pause does not count). */
-typedef struct AutoThreads {
-    int threads;            /* current choice */
-    double sum[2];          /* step seconds in the current windows: [current, trial] */
-    int n[2];
-    int trial;              /* 1 while timing the other count */
-} AutoThreads;
-
-static void auto_threads_update(AutoThreads *a, long step, double seconds)
-{
-    const int k = a->trial;
-    a->sum[k] += seconds;
-    a->n[k]++;
-    if (!a->trial && a->n[0] >= 25 && step % 500 == 0) {
-        a->trial = 1;
-        a->sum[1] = 0;
-        a->n[1] = 0;
-        train_set_threads(3 - a->threads);
-    } else if (a->trial && a->n[1] >= 25) {
-        const double cur = a->sum[0] / a->n[0], other = a->sum[1] / a->n[1];
-        const int old = a->threads;
-        if (other < 0.95 * cur)
-            a->threads = 3 - a->threads;
-        train_set_threads(a->threads);
-        fprintf(stderr, "threads: %d thread(s) %.3f s/step, %d thread(s) %.3f s/step -> using %d\n",
-                old, cur, 3 - old, other, a->threads);
-        a->trial = 0;
-        a->sum[0] = 0;
-        a->n[0] = 0;
-    } else if (!a->trial && a->n[0] > 100) {
-        /* keep the current window recent */
-        a->sum[0] *= 0.5;
-        a->n[0] /= 2;
-    }
-}
-
 static int bad_value(const char *opt, const char *value)
 {
     fprintf(stderr, "lat train: bad value '%s' for %s (see --help)\n", value, opt);
@@ -344,7 +306,7 @@ int cmd_train(int argc, char **argv)
     train_default_config(&cfg);
     const char *out_path = NULL, *resume_path = NULL, *id = NULL;
     const char *dirs[64];
-    int ndirs = 0, threads = 2, threads_given = 0, val_count = 3, auto_threads = 0;
+    int ndirs = 0, threads = 0, threads_given = 0, val_count = 3;
     long steps = 100000, ck_every = 500, val_every = 1000, log_every = 50, snap_every = 5000;
     double time_limit_min = 0;
     int lambdas_given = 0, nm_given = 0, val_count_levels = 0;
@@ -438,9 +400,8 @@ int cmd_train(int argc, char **argv)
                 return bad_value(a, v);
             cfg.seed = (uint64_t)seed;
         } else if (OPT("--threads")) {
-            auto_threads = strcmp(v, "auto") == 0;
-            threads = 1;
-            if (!auto_threads)
+            threads = 0;   /* all cores; auto (kept for old scripts) is the default */
+            if (strcmp(v, "auto") != 0)
                 LONG_ARG(threads, 1, 65536);
             threads_given = 1;
         } else if (a[0] == '-') {
@@ -570,13 +531,13 @@ int cmd_train(int argc, char **argv)
                 n, m, levels, trainer_param_count(t));
         for (int l = 0; l < levels; l++)
             fprintf(stderr, "%s%g", l ? "," : " ", lambdas[l]);
-        fprintf(stderr, "\nlat train: step %ld -> %ld, batch %d x %dx%d, lr %g -> %g (cosine from %ld over %ld), %d threads%s\n",
+        fprintf(stderr, "\nlat train: step %ld -> %ld, batch %d x %dx%d, lr %g -> %g (cosine from %ld over %ld), %d thread(s)\n",
                 trainer_steps_done(t), steps, cfg.batch, cfg.crop, cfg.crop, cfg.lr, cfg.lr_min,
-                cfg.decay_start, cfg.decay_steps, threads, auto_threads ? " (auto)" : "");
+                cfg.decay_start, cfg.decay_steps, trainer_shard_count(t));
         if (g.size > 1)
             fprintf(stderr, "lat train: %d ranks (%s), %d%s crops each, %d thread(s) each\n",
                     g.size, train_group_kind(), cfg.batch / g.size,
-                    cfg.batch % g.size ? " or 1 more" : "", threads);
+                    cfg.batch % g.size ? " or 1 more" : "", trainer_shard_count(t));
     }
     if (ntrain == 0) {
         fprintf(stderr, "lat train: no usable training images\n");
@@ -590,7 +551,6 @@ int cmd_train(int argc, char **argv)
     double last_log = start;
     long last_log_step = start_step;
     double sum_loss = 0, sum_bpp = 0, sum_psnr = 0, sum_gn = 0;
-    AutoThreads at = {.threads = threads};
     int acc = 0, status = 0, bad_steps = 0, signalled = 0;
     long last_val = -1;
     TrainStats st = {0};
@@ -601,10 +561,7 @@ int cmd_train(int argc, char **argv)
         signalled = why & 1;
         if (why)
             break;
-        const double step_t0 = now_seconds();
         e = trainer_step(t, &st);
-        if (auto_threads && e == 0)
-            auto_threads_update(&at, trainer_steps_done(t), now_seconds() - step_t0);
         if (e < 0) {
             if (talk)
                 fprintf(stderr, "lat train: step %ld: loss or gradient not finite, step dropped\n",
