@@ -50,6 +50,7 @@ done <<'LIST'
 3.18|docs/FORMAT.md
 2.90|docs/FORMAT.md
 2.921|docs/FORMAT.md
+2.916|docs/FORMAT.md
 0.73 s|docs/FORMAT.md
 0.78 s|docs/FORMAT.md
 LIST

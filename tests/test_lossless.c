@@ -1,4 +1,4 @@
-/* Lossless modes v1 and v2: bit-exact round trips for every channel count
+/* Lossless modes v1, v2 and v3: bit-exact round trips for every channel count
  * and bit depth on synthetic images, v2's stripes and params checks, and
  * robustness against corrupt streams. */
 #include <stdlib.h>
@@ -80,7 +80,7 @@ static void test_round_trips(void)
     static const uint32_t sizes[][2] = {{1, 1}, {1, 7}, {7, 1}, {2, 2}, {13, 9}, {64, 33}, {3, 130}};
     LosslessTuning def;
     lossless_default_tuning(&def);
-    for (int version = 1; version <= 2; version++)
+    for (int version = 1; version <= 3; version++)
         for (uint32_t c = 1; c <= 4; c++)
             for (uint32_t bd = 8; bd <= 16; bd += 8)
                 for (int pat = 0; pat < PAT_COUNT; pat++)
@@ -141,39 +141,48 @@ static void test_stripes(void)
     free(px);
 }
 
-/* v2 params: exactly 5 bytes, known version and predictor, the stripe count
- * equal to the residual streams, no v1 extra-bits stream. */
+/* v2 and v3 params: exactly 5 bytes, known version and its predictor (2
+ * for v2, 3 for v3), the stripe count equal to the residual streams, no v1
+ * extra-bits stream. The default is v3. */
 static void test_v2_params(void)
 {
     void *px = make_image(PAT_GRADIENT, 30, 20, 3, 8);
     void *out = malloc(30 * 20 * 3);
     LosslessTuning t;
     lossless_default_tuning(&t);
-    t.stripes = 2;
-    StreamList l = {0};
-    CHECK_ERR(lossless_encode_tuned(px, 30, 20, 3, 8, &t, &l), LAT_OK);
-    CHECK(l.count == 3 && l.s[0].size == 5 && l.s[0].data[0] == 2 && l.s[0].data[4] == 2);
-    CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, 0, out), LAT_OK);
-    CHECK(!memcmp(out, px, 30 * 20 * 3));
-    static const int fields[] = {0, 1, 2, 3, 4};
-    for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
-        uint8_t *b = &l.s[0].data[fields[f]];
-        const uint8_t keep = *b;
-        *b = (uint8_t)(f == 0 ? 3 : keep + 1);   /* version 3 is unknown */
+    CHECK(t.version == 3);
+    for (t.version = 2; t.version <= 3; t.version++) {
+        t.stripes = 2;
+        StreamList l = {0};
+        CHECK_ERR(lossless_encode_tuned(px, 30, 20, 3, 8, &t, &l), LAT_OK);
+        CHECK(l.count == 3 && l.s[0].size == 5 && l.s[0].data[0] == t.version
+              && l.s[0].data[2] == t.version && l.s[0].data[4] == 2);
+        CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, 0, out), LAT_OK);
+        CHECK(!memcmp(out, px, 30 * 20 * 3));
+        static const int fields[] = {0, 1, 2, 3, 4};
+        for (size_t f = 0; f < sizeof fields / sizeof fields[0]; f++) {
+            uint8_t *b = &l.s[0].data[fields[f]];
+            const uint8_t keep = *b;
+            *b = (uint8_t)(f == 0 ? 4 : keep + 1);   /* version 4 is unknown */
+            CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, 0, out), LAT_ERR_STREAM_CORRUPT);
+            *b = keep;
+        }
+        /* The other version's number with this one's predictor. */
+        l.s[0].data[0] = (uint8_t)(5 - t.version);
         CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, 0, out), LAT_ERR_STREAM_CORRUPT);
-        *b = keep;
+        l.s[0].data[0] = (uint8_t)t.version;
+        l.s[0].size = 4;
+        CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, 0, out), LAT_ERR_STREAM_CORRUPT);
+        l.s[0].size = 5;
+        l.count = 2;   /* one stripe stream missing */
+        CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, 0, out), LAT_ERR_STREAM_CORRUPT);
+        l.count = 3;
+        uint8_t *extra = malloc(1);
+        extra[0] = 0;
+        CHECK(streams_push(&l, STREAM_LOSSLESS_EXTRA, extra, 1, 1) == 0);
+        CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, 0, out), LAT_ERR_STREAM_CORRUPT);
+        streams_free(&l);
     }
-    l.s[0].size = 4;
-    CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, 0, out), LAT_ERR_STREAM_CORRUPT);
-    l.s[0].size = 5;
-    l.count = 2;   /* one stripe stream missing */
-    CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, 0, out), LAT_ERR_STREAM_CORRUPT);
-    l.count = 3;
-    uint8_t *extra = malloc(1);
-    extra[0] = 0;
-    CHECK(streams_push(&l, STREAM_LOSSLESS_EXTRA, extra, 1, 1) == 0);
-    CHECK_ERR(lossless_decode(&l, 30, 20, 3, 8, 0, out), LAT_ERR_STREAM_CORRUPT);
-    streams_free(&l);
     free(out);
     free(px);
 }
@@ -196,8 +205,8 @@ static void test_v2_fallback(void)
                 StreamList l = {0};
                 CHECK_ERR(lossless_encode_tuned(px, w, h, c, bd, &t, &l), LAT_OK);
                 CHECK(l.count > 0 && l.s[0].type == STREAM_LOSSLESS_PARAMS && l.s[0].size > 0);
-                CHECK(l.s[0].data[0] == (forced ? 1 : 2));
-                /* v1 ends with its extra-bits stream, v2 has none. */
+                CHECK(l.s[0].data[0] == (forced ? 1 : 3));
+                /* v1 ends with its extra-bits stream, v3 has none. */
                 CHECK((l.s[l.count - 1].type == STREAM_LOSSLESS_EXTRA) == forced);
                 streams_free(&l);
                 CHECK_ERR(round_trip(px, w, h, c, bd, &t), LAT_OK);

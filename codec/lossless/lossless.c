@@ -19,7 +19,7 @@ void lossless_default_tuning(LosslessTuning *t)
     t->transform = 1;
     t->predictor = PREDICTOR_WEIGHTED;
     t->zstd_level = LOSSLESS_ZSTD_LEVEL;
-    t->version = LOSSLESS_V2_VERSION;
+    t->version = LOSSLESS_V3_VERSION;
     t->stripes = 0;
     t->fallback_permille = 1125;
     t->threads = 0;
@@ -152,7 +152,8 @@ int lossless_encode_tuned(const void *pixels, uint32_t width, uint32_t height,
     if (!pixels || !out || !t || width == 0 || height == 0 || channels < 1 || channels > 4
         || (bit_depth != 8 && bit_depth != 16) || t->groups < 1
         || t->groups > LOSSLESS_MAX_GROUPS || t->predictor < 0 || t->predictor >= PREDICTOR_COUNT
-        || (t->version != 1 && t->version != LOSSLESS_V2_VERSION) || t->stripes < 0
+        || (t->version != 1 && t->version != LOSSLESS_V2_VERSION && t->version != LOSSLESS_V3_VERSION)
+        || t->stripes < 0
         || t->fallback_permille < 0 || t->fallback_permille > 1125
         || t->threads < 0)
         return LAT_ERR_INVALID_ARGUMENT;
@@ -161,10 +162,10 @@ int lossless_encode_tuned(const void *pixels, uint32_t width, uint32_t height,
     L.transform = t->transform && channels >= 3;
     L.predictor = t->predictor;
     layout_ranges(&L);
-    if (t->version == LOSSLESS_V2_VERSION) {
+    if (t->version != 1) {
         uint32_t stripes = t->stripes ? (uint32_t)t->stripes : lossless_v2_default_stripes(width, height);
         const uint32_t first = out->count;
-        int err = lossless_v2_encode(pixels, &L, stripes, t->threads, out);
+        int err = lossless_v2_encode(pixels, &L, t->version, stripes, t->threads, out);
         if (err < 0 || !v2_too_large(out, first, n_bytes(width, height, channels, bit_depth),
                                              t->fallback_permille))
             return err;
@@ -339,7 +340,8 @@ int lossless_decode(const StreamList *in, uint32_t width, uint32_t height, uint3
             resid[nresid++] = s;
         }
     }
-    if (params && params->size > 0 && params->data[0] == LOSSLESS_V2_VERSION)
+    if (params && params->size > 0
+        && (params->data[0] == LOSSLESS_V2_VERSION || params->data[0] == LOSSLESS_V3_VERSION))
         return extra_s ? LAT_ERR_STREAM_CORRUPT
                        : lossless_v2_decode(&L, params, resid, nresid, threads, pixels);
     if (!params || !extra_s)

@@ -52,7 +52,7 @@ typedef struct LosslessTuning {
     int transform;       /* 1: YCoCg-R for RGB(A); 0: none */
     int predictor;       /* a PREDICTOR_* value (predictor.h) */
     int zstd_level;
-    int version;         /* params version: 1 (tokens + zstd) or 2 (context mixing) */
+    int version;         /* params version: 1 (tokens + zstd), 2 or 3 (context mixing) */
     int stripes;         /* v2: independently coded stripes, 0 = by image size */
     int fallback_permille;   /* v2: write v1 when v2's streams exceed this many 1/1000
                                 of the raw sample bytes, plus 1024 bytes (1125) */

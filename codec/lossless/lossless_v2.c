@@ -21,6 +21,7 @@ uint32_t lossless_v2_default_stripes(uint32_t width, uint32_t height)
 typedef struct StripeJob {
     const Layout *L;
     const StretchTable *stretch;
+    int version;                   /* params version: 2 or 3 */
     uint32_t y0, y1;               /* rows [y0, y1) */
     const void *in;                /* encoder: the image */
     void *out;                     /* decoder: the image */
@@ -66,6 +67,11 @@ static void side_inputs(PlanePredictor *pp, uint32_t p, uint32_t x)
     }
 }
 
+static int version_predictor(int version)
+{
+    return version == LOSSLESS_V3_VERSION ? PREDICTOR_BLEND_EC : PREDICTOR_BLEND;
+}
+
 static int code_stripe(StripeJob *j)
 {
     const Layout *L = j->L;
@@ -81,9 +87,9 @@ static int code_stripe(StripeJob *j)
     int err = LAT_OK;
     for (uint32_t p = 0; err >= 0 && p < L->planes; p++) {
         const uint32_t R = (uint32_t)(L->hi[p] - L->lo[p] + 1);
-        err = predictor_init(&pp[p], PREDICTOR_BLEND, L->width, L->lo[p], L->hi[p]);
+        err = predictor_init(&pp[p], version_predictor(j->version), L->width, L->lo[p], L->hi[p]);
         if (err >= 0)
-            err = residual_model_init(&rm[p], R / 2, j->stretch);
+            err = residual_model_init(&rm[p], R / 2, j->stretch, j->version);
         rows[p] = malloc(L->width * sizeof(int32_t));
         if (err >= 0 && !rows[p])
             err = LAT_ERR_OUT_OF_MEMORY;
@@ -190,21 +196,23 @@ static int run_stripes(StripeJob *jobs, uint32_t n, int threads)
     return err;
 }
 
-static void stripe_jobs(const Layout *L, const StretchTable *stretch, uint32_t n, StripeJob *jobs)
+static void stripe_jobs(const Layout *L, const StretchTable *stretch, int version, uint32_t n,
+                        StripeJob *jobs)
 {
     memset(jobs, 0, n * sizeof *jobs);
     for (uint32_t s = 0; s < n; s++) {
         jobs[s].L = L;
+        jobs[s].version = version;
         jobs[s].stretch = stretch;
         jobs[s].y0 = (uint32_t)((uint64_t)L->height * s / n);
         jobs[s].y1 = (uint32_t)((uint64_t)L->height * (s + 1) / n);
     }
 }
 
-int lossless_v2_encode(const void *pixels, const Layout *L, uint32_t stripes, int threads,
-                       StreamList *out)
+int lossless_v2_encode(const void *pixels, const Layout *L, int version, uint32_t stripes,
+                       int threads, StreamList *out)
 {
-    if (stripes < 1 || stripes > LOSSLESS_V2_MAX_STRIPES || stripes > L->height)
+    if ((version != LOSSLESS_V2_VERSION && version != LOSSLESS_V3_VERSION) || stripes < 1 || stripes > LOSSLESS_V2_MAX_STRIPES || stripes > L->height)
         return LAT_ERR_INVALID_ARGUMENT;
     StretchTable *stretch = malloc(sizeof *stretch);
     uint8_t *params = malloc(PARAMS_SIZE);
@@ -215,13 +223,13 @@ int lossless_v2_encode(const void *pixels, const Layout *L, uint32_t stripes, in
     }
     logistic_stretch_init(stretch);
     StripeJob jobs[LOSSLESS_V2_MAX_STRIPES];
-    stripe_jobs(L, stretch, stripes, jobs);
+    stripe_jobs(L, stretch, version, stripes, jobs);
     for (uint32_t s = 0; s < stripes; s++)
         jobs[s].in = pixels;
     int err = run_stripes(jobs, stripes, threads);
-    params[0] = LOSSLESS_V2_VERSION;
+    params[0] = (uint8_t)version;
     params[1] = (uint8_t)L->transform;
-    params[2] = PREDICTOR_BLEND;
+    params[2] = (uint8_t)version_predictor(version);
     params[3] = (uint8_t)L->planes;
     params[4] = (uint8_t)stripes;
     if (err >= 0)
@@ -245,8 +253,9 @@ int lossless_v2_decode(Layout *L, const Stream *params, const Stream *const *res
                        uint32_t nresid, int threads, void *pixels)
 {
     const uint8_t *d = params->data;
-    if (params->size != PARAMS_SIZE || d[0] != LOSSLESS_V2_VERSION || d[1] > 1
-        || (d[1] && L->channels < 3) || d[2] != PREDICTOR_BLEND || d[3] != L->channels
+    if (params->size != PARAMS_SIZE || (d[0] != LOSSLESS_V2_VERSION && d[0] != LOSSLESS_V3_VERSION)
+        || d[1] > 1 || (d[1] && L->channels < 3) || d[2] != version_predictor(d[0])
+        || d[3] != L->channels
         || d[4] < 1 || d[4] > LOSSLESS_V2_MAX_STRIPES || d[4] > L->height || d[4] != nresid)
         return LAT_ERR_STREAM_CORRUPT;
     L->transform = d[1];
@@ -256,7 +265,7 @@ int lossless_v2_decode(Layout *L, const Stream *params, const Stream *const *res
         return LAT_ERR_OUT_OF_MEMORY;
     logistic_stretch_init(stretch);
     StripeJob jobs[LOSSLESS_V2_MAX_STRIPES];
-    stripe_jobs(L, stretch, nresid, jobs);
+    stripe_jobs(L, stretch, d[0], nresid, jobs);
     for (uint32_t s = 0; s < nresid; s++) {
         jobs[s].out = pixels;
         jobs[s].coded = resid[s]->data;

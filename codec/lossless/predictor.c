@@ -43,7 +43,7 @@ int predictor_init(PlanePredictor *p, int kind, uint32_t width, int32_t lo, int3
     p->lo = lo;
     p->hi = hi;
     p->first_row = 1;
-    p->nsub = kind == PREDICTOR_BLEND ? PRED_SUB_MAX : PRED_SUB;
+    p->nsub = kind == PREDICTOR_BLEND || kind == PREDICTOR_BLEND_EC ? PRED_SUB_MAX : PRED_SUB;
     p->lms_w[0][0] = p->lms_w[1][0] = 1 << 15;   /* starts as (W + N) / 2 */
     for (uint32_t q = 0; q < PRED_INV; q++)
         p->inv[q] = (1u << 24) / (q + 1);
@@ -141,11 +141,51 @@ static void lms_update(PlanePredictor *p, int64_t v8)
         const int64_t g = (v8 - p->sub[4 + k]) * 8192 / p->lms_norm;
         const int shift = k ? LMS_SHIFT_SLOW : LMS_SHIFT_FAST;
         int32_t *w = p->lms_w[k];
+        /* v3 rounds: flooring drifts the weights down by half a step each */
+        const int64_t round = p->kind == PREDICTOR_BLEND_EC ? 1 << (shift - 1) : 0;
         for (int i = 0; i < PRED_LMS_INPUTS; i++) {
-            int64_t nw = w[i] + asr(g * p->lms_d[i], shift);
+            int64_t nw = w[i] + asr(g * p->lms_d[i] + round, shift);
             nw = nw > LMS_MAX ? LMS_MAX : nw;
             w[i] = (int32_t)(nw < -LMS_MAX ? -LMS_MAX : nw);
         }
+    }
+}
+
+#define EC_SHIFT 9          /* corrector step 1/512 (normalised) */
+#define EC_MAX (1 << 18)     /* |weight| <= 4 */
+#define EC_EPS 64
+
+/* The error corrector's estimate (1/8 units) of v·8 - f from the stored
+ * errors tW, tN, tNW, tNE, tWW, the side residuals and the sub-predictions
+ * p4, p5, p0..p3 relative to the blend (docs/FORMAT.md 3b.6). */
+static int64_t ec_predict(PlanePredictor *p, const int64_t t[5], int64_t pred8)
+{
+    int64_t *in = p->ec_in;
+    for (int i = 0; i < 5; i++)
+        in[i] = t[i];
+    in[5] = (int64_t)p->side[0] * 8;
+    in[6] = (int64_t)p->side[1] * 8;
+    in[7] = p->sub[4] - pred8;
+    in[8] = p->sub[5] - pred8;
+    for (int i = 0; i < 4; i++)   /* p0..p3 */
+        in[9 + i] = p->sub[i] - pred8;
+    int64_t dot = 0, norm = EC_EPS;
+    for (int i = 0; i < PRED_EC_INPUTS; i++) {
+        dot += (int64_t)p->ec_w[i] * in[i];
+        norm += in[i] * in[i];
+    }
+    p->ec_norm = norm;
+    p->ec_out = asr(dot, 16);
+    return p->ec_out;
+}
+
+static void ec_update(PlanePredictor *p, int64_t v8)
+{
+    const int64_t g = (v8 - p->ec_base - p->ec_out) * 65536 / p->ec_norm;
+    for (int i = 0; i < PRED_EC_INPUTS; i++) {
+        int64_t nw = p->ec_w[i] + asr(g * p->ec_in[i] + (1 << (EC_SHIFT - 1)), EC_SHIFT);
+        nw = nw > EC_MAX ? EC_MAX : nw;
+        p->ec_w[i] = (int32_t)(nw < -EC_MAX ? -EC_MAX : nw);
     }
 }
 
@@ -237,6 +277,11 @@ int32_t predictor_predict(PlanePredictor *p, uint32_t x, uint32_t *activity)
     int64_t f = pred8;
     if (cnt > 0)
         f += floordiv(p->bias_sum[p->bias_ctx] + cnt / 2, cnt);
+    if (p->kind == PREDICTOR_BLEND_EC) {
+        const int64_t t[5] = {tW, tN, tNW, tNE, x > 1 ? ct[x - 2] : tW};
+        p->ec_base = f;
+        f += ec_predict(p, t, pred8);
+    }
     int64_t lo8 = (int64_t)p->lo * 8, hi8 = (int64_t)p->hi * 8;
     if (f < lo8) f = lo8;
     if (f > hi8) f = hi8;
@@ -261,6 +306,8 @@ void predictor_update(PlanePredictor *p, uint32_t x, int32_t actual)
         uint64_t a = (uint64_t)(d < 0 ? -d : d);
         p->serr[1][x * PRED_SUB_MAX + i] = a > UINT32_MAX ? UINT32_MAX : (uint32_t)a;
     }
+    if (p->kind == PREDICTOR_BLEND_EC)
+        ec_update(p, v8);
     int c = p->bias_ctx;
     int64_t s = p->bias_sum[c] + (v8 - p->pred8);
     int32_t n = p->bias_cnt[c] + 1;

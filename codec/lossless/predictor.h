@@ -21,6 +21,12 @@ enum { PREDICTOR_WEIGHTED = 0, PREDICTOR_MED = 1, PREDICTOR_COUNT = 2 };
  * neighbours and 6 side inputs from the planes coded before at the same
  * pixel (docs/FORMAT.md 3b.2). */
 #define PREDICTOR_BLEND 2
+/* Lossless v3's: PREDICTOR_BLEND with rounded LMS steps and an error
+ * corrector, a normalised LMS over the neighbours' stored errors and the
+ * sub-predictors' disagreement that adds its estimate of the remaining
+ * error after bias cancellation (docs/FORMAT.md 3b.6). */
+#define PREDICTOR_BLEND_EC 3
+#define PRED_EC_INPUTS 13
 
 #define PRED_SUB 4          /* sub-predictors of PREDICTOR_WEIGHTED */
 #define PRED_SUB_MAX 6
@@ -51,6 +57,9 @@ typedef struct PlanePredictor {
     int64_t pred8;                  /* before bias correction */
     int64_t final8;                 /* after correction and clamping */
     int bias_ctx;
+    int32_t ec_w[PRED_EC_INPUTS];   /* PREDICTOR_BLEND_EC: corrector weights, 16.16 */
+    int64_t ec_in[PRED_EC_INPUTS];
+    int64_t ec_norm, ec_base, ec_out;   /* its norm, the prediction before it, its output */
     uint32_t inv[PRED_INV];         /* 2^24 / (q + 1): the blend's divisions, looked up */
 } PlanePredictor;
 

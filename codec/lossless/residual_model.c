@@ -75,7 +75,8 @@ static inline uint32_t qdiff(int64_t d)
 
 static inline uint32_t qerr(int32_t t) { return umin(qlog((uint32_t)(((uint64_t)uabs(t) + 4) >> 3)), 9); }
 
-int residual_model_init(ResidualModel *m, uint32_t max_abs, const StretchTable *stretch)
+int residual_model_init(ResidualModel *m, uint32_t max_abs, const StretchTable *stretch,
+                        int version)
 {
     memset(m, 0, sizeof *m);
     m->max_length = bit_length(max_abs);
@@ -86,6 +87,9 @@ int residual_model_init(ResidualModel *m, uint32_t max_abs, const StretchTable *
     m->low_bits = malloc((size_t)(RM_MAX_LENGTH + 1) * RM_ACT_LEVELS * sizeof *m->low_bits);
     m->weights = malloc((size_t)RM_SLOTS * RM_COARSE * RM_INPUTS * sizeof *m->weights);
     m->sse = malloc((size_t)RM_SLOTS * RM_ACT_LEVELS * 33 * sizeof *m->sse);
+    m->young = version >= 3;
+    for (int n = 0; n < RM_CONFIDENT; n++)
+        m->confidence[n] = (uint16_t)(((n + 1) << 16) / (RM_CONFIDENT + 1));
     if (!m->counters || !m->low_bits || !m->weights || !m->sse) {
         residual_model_free(m);
         return LAT_ERR_OUT_OF_MEMORY;
@@ -237,6 +241,8 @@ static int code_mixed(ResidualModel *m, BitCoder *bc, uint32_t slot, int bit)
     for (int k = 0; k < RM_COUNTERS; k++) {
         c[k] = &m->counters[(size_t)sc->ctx[k] * RM_ROW + slot_pos[slot]];
         st[k] = m->stretch->v[c[k]->p >> 4];
+        if (m->young && c[k]->n < RM_CONFIDENT)   /* v3: a young counter says less */
+            st[k] = asr32(st[k] * m->confidence[c[k]->n], 16);
     }
     st[RM_COUNTERS] = 256;
     int32_t *w = &m->weights[((size_t)slot * RM_COARSE + sc->coarse) * RM_INPUTS];

@@ -24,6 +24,7 @@
 #define RM_COUNT_LIMIT 1023
 #define RM_ACT_LEVELS 24
 #define RM_COARSE 6
+#define RM_CONFIDENT 30       /* v3: a counter's input at full strength after this many updates */
 
 /* An adaptive probability of a 1 bit (16-bit) and its update count. */
 typedef struct BitCounter {
@@ -45,6 +46,8 @@ typedef struct ResidualModel {
     BitCounter *low_bits;         /* [RM_MAX_LENGTH + 1][RM_ACT_LEVELS] */
     int32_t *weights;             /* [RM_SLOTS][RM_COARSE][RM_INPUTS], 16.16 */
     uint16_t *sse;                /* [RM_SLOTS][RM_ACT_LEVELS][33] */
+    int young;                    /* v3: young counters' inputs scaled by confidence */
+    uint16_t confidence[RM_CONFIDENT];   /* input scale after n updates, 1/65536 */
     const StretchTable *stretch;
     uint16_t rate[RM_COUNT_LIMIT + 1];   /* counter step after n updates, 1/4096 */
     SampleContext sc;
@@ -56,8 +59,10 @@ typedef struct BitCoder {
     RcDecoder *dec;
 } BitCoder;
 
-/* For residuals e with |e| <= max_abs. Returns 0 or LAT_ERR_OUT_OF_MEMORY. */
-int residual_model_init(ResidualModel *m, uint32_t max_abs, const StretchTable *stretch);
+/* For residuals e with |e| <= max_abs, the model of lossless version 2 or
+ * 3 (docs/FORMAT.md 3b.4, 3b.6). Returns 0 or LAT_ERR_OUT_OF_MEMORY. */
+int residual_model_init(ResidualModel *m, uint32_t max_abs, const StretchTable *stretch,
+                        int version);
 void residual_model_free(ResidualModel *m);
 
 /* The contexts of sample x of plane p, between predictor_predict (which

@@ -10,8 +10,10 @@
  *   fuzz-corpus/decode/lossy-*.lat lossy files made with tiny.latm
  *   fuzz-corpus/decode/lats-*      "LATS" raw-stream seeds (fuzz_decode.c)
  *                                  from those and from testvectors/lat/
- *   fuzz-corpus/decode/lossless-v2-*.lat  testvectors/lat/ images
- *                                  re-encoded by lossless mode v2
+ *   fuzz-corpus/decode/lossless-v3-*.lat  testvectors/lat/ images
+ *                                  re-encoded by lossless mode v3 (the
+ *                                  lossless-v2-* seeds, written by the
+ *                                  v2 encoder, are kept as they are)
  *   fuzz-corpus/roundtrip/         fuzz_lossless_roundtrip seeds
  *   fuzz-corpus/imageio/           small PGM/PPM seeds
  *   invalid/<the files testvectors/invalid/README.md says come from here>
@@ -417,7 +419,7 @@ int main(int argc, char **argv)
         char fn[128];
         snprintf(fn, sizeof fn, "lats-%s", lossless[i]);
         lats_seed(fn, file, size);
-        /* The same image re-encoded by the current lossless mode (v2). */
+        /* The same image re-encoded by the current lossless mode (v3). */
         LatSettings ls;
         lat_default_settings(&ls);
         ls.lossless = 1;
@@ -428,9 +430,9 @@ int main(int argc, char **argv)
         if (lat_open(&lc, &ls) < 0 || lat_decode(lc, file, size, &img) < 0
             || lat_encode(lc, &img, &v2, &v2_size) < 0)
             return 1;
-        snprintf(fn, sizeof fn, "lossless-v2-%s.lat", lossless[i]);
+        snprintf(fn, sizeof fn, "lossless-v3-%s.lat", lossless[i]);
         write_file("decode", fn, v2, v2_size);
-        snprintf(fn, sizeof fn, "lats-lossless-v2-%s", lossless[i]);
+        snprintf(fn, sizeof fn, "lats-lossless-v3-%s", lossless[i]);
         lats_seed(fn, v2, v2_size);
         lat_free(v2);
         lat_image_free(&img);
