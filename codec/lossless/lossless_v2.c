@@ -212,7 +212,8 @@ static void stripe_jobs(const Layout *L, const StretchTable *stretch, int versio
 int lossless_v2_encode(const void *pixels, const Layout *L, int version, uint32_t stripes,
                        int threads, StreamList *out)
 {
-    if ((version != LOSSLESS_V2_VERSION && version != LOSSLESS_V3_VERSION) || stripes < 1 || stripes > LOSSLESS_V2_MAX_STRIPES || stripes > L->height)
+    if ((version != LOSSLESS_V2_VERSION && version != LOSSLESS_V3_VERSION) || stripes < 1
+        || stripes > LOSSLESS_V2_MAX_STRIPES || stripes > L->height)
         return LAT_ERR_INVALID_ARGUMENT;
     StretchTable *stretch = malloc(sizeof *stretch);
     uint8_t *params = malloc(PARAMS_SIZE);
