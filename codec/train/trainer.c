@@ -208,6 +208,8 @@ void trainer_free(Trainer *t)
         return;
     for (int k = 0; k < t->nshards; k++)
         free_shard(&t->shard[k]);
+    if (t->nshards > 1)   /* give OpenBLAS back the process's count */
+        nn_set_blas_threads(nn_get_threads());
     free(t->shard);
     free(t->flat_grad);
     for (int i = 0; i < 4; i++) {
