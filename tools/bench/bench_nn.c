@@ -262,8 +262,6 @@ static void plain_free(PlainGemm *g)
     free(g->c);
 }
 
-/* Layer and plain sgemm runs alternate so both see the same machine load
- * (the machine may be shared); run -1 is a warm-up. */
 /* OpenBLAS's idle pool threads spin for a while after each sgemm call
  * (about 0.1 s), taking a core from threads of our own: the deterministic
  * kernels are timed first, after a pause longer than that, as the codec
@@ -274,6 +272,8 @@ static void let_blas_pool_sleep(void)
     nanosleep(&ts, NULL);
 }
 
+/* Medians over runs of each layer and of the whole transform, on the
+ * deterministic kernels and on the sgemm path; run -1 is a warm-up. */
 static void measure_transform(Transform *t, int runs, NnScratch *s, Rng *rng)
 {
     double *tl = malloc(sizeof(double) * (size_t)runs);
